@@ -23,7 +23,7 @@ mmcv_version=2.1.0
 say() { printf '[setup_env] %s\n' "$*"; }
 
 stamp_of() {
-    cat "$repo"/requirements/*.txt "$repo/pyproject.toml" "$repo/tools/setup_env.sh" \
+    cat "$repo"/requirements/*.txt "$repo/pyproject.toml" "$repo/setup.py" "$repo/tools/setup_env.sh" \
         | sha256sum | cut -d' ' -f1
 }
 
@@ -60,11 +60,17 @@ if ! "$venv/bin/python" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '$
     fi
 fi
 
-say "installing the OpenMMLab stack, the test requirements and mmnas (editable)"
+say "installing the OpenMMLab stack, the test requirements, openmim and mmnas (editable)"
 "${pip[@]}" install -q -r "$repo/requirements/mminstall.txt" -r "$repo/requirements/runtime.txt" \
-    -r "$repo/requirements/tests.txt" -c "$repo/requirements/build.txt"
-"${pip[@]}" install -q --no-build-isolation --no-deps -e "$repo"
+    -r "$repo/requirements/tests.txt" -r "$repo/requirements/mim.txt" \
+    -c "$repo/requirements/build.txt"
+"${pip[@]}" install -q --no-deps openmim==0.3.9
+# A develop-mode editable install (see setup.py) so that `mim train mmnas ...` finds mmnas/.mim.
+SETUPTOOLS_ENABLE_FEATURES=legacy-editable \
+    "${pip[@]}" install -q --no-build-isolation --no-deps -e "$repo"
 
-"$venv/bin/python" -c "import mmcv.ops, mmseg.models, mmdet3d.models, mmpose.models, mmpretrain.models, mmeval, mmnas"
+# The whole stack must still import after openmim.
+"$venv/bin/python" -c "import mmcv.ops, mmseg.models, mmdet3d.models, mmpose.models, \
+mmpretrain.models, mmeval, mim, mmnas"
 stamp_of > "$stamp_file"
 say "done: $venv"
