@@ -1,0 +1,48 @@
+"""FLOPs and parameters of a network, counted by mmengine's analysis.
+
+mmengine's ``FlopAnalyzer`` (fvcore's jit tracer) counts one multiply-add as one FLOP for
+convolutions, linear layers and matrix products, plus norms and resizes. It has no handle for
+``aten::scaled_dot_product_attention``, which torch's ``MultiheadAttention`` uses, so the
+attention products of transformers would be left out; :func:`sdpa_flop_jit` adds them.
+"""
+from typing import Any, List, Sequence
+
+import torch
+from mmengine.analysis import FlopAnalyzer, parameter_count
+from mmengine.analysis.jit_handles import get_shape
+from torch import nn
+
+
+def sdpa_flop_jit(inputs: List[Any], outputs: List[Any]) -> int:
+    """Multiply-adds of ``softmax(Q Kᵀ) V`` for Q ``(..., L, d)``, K ``(..., S, d)``,
+    V ``(..., S, d_v)``: ``L·S·d`` for the scores and ``L·S·d_v`` for the weighted sum."""
+    q, k, v = (get_shape(x) for x in inputs[:3])
+    batch = 1
+    for size in q[:-2]:
+        batch *= size
+    return batch * q[-2] * k[-2] * (q[-1] + v[-1])
+
+
+def count_complexity(model: nn.Module, input_shape: Sequence[int]) -> dict:
+    """FLOPs and parameters of ``model`` on one input of shape ``(C, H, W)``.
+
+    The model is traced in eval mode without gradients (a trace in training mode would
+    update BN statistics), then put back in its mode.
+
+    Returns:
+        ``dict(flops=int, params=int, input_shape=[C, H, W])``.
+    """
+    training = model.training
+    device = next(model.parameters()).device
+    model.eval()
+    try:
+        with torch.no_grad():
+            analyzer = FlopAnalyzer(model, (torch.randn(1, *input_shape, device=device), ))
+            analyzer.set_op_handle('aten::scaled_dot_product_attention', sdpa_flop_jit)
+            analyzer.unsupported_ops_warnings(False)
+            analyzer.uncalled_modules_warnings(False)
+            flops = int(analyzer.total())
+    finally:
+        model.train(training)
+    return dict(flops=flops, params=int(parameter_count(model)['']),
+                input_shape=[int(s) for s in input_shape])

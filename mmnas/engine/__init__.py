@@ -1,0 +1,4 @@
+"""Training and search machinery shared by the methods: loops, hooks, optimizer wrappers."""
+from .runner import DeriveArchLoop, get_searchable_backbone
+
+__all__ = ['DeriveArchLoop', 'get_searchable_backbone']

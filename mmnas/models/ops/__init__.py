@@ -1,0 +1,3 @@
+from .channel_select import select_batchnorm, select_conv2d, select_linear
+
+__all__ = ['select_conv2d', 'select_batchnorm', 'select_linear']
