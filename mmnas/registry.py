@@ -34,7 +34,7 @@ from mmengine.registry import Registry
 #: Method packages: importing one registers its backbone, hooks, loops and transforms.
 METHOD_PACKAGES = ['mmnas.hrnas']
 _ENGINE = ['mmnas.engine'] + METHOD_PACKAGES
-_MODELS = ['mmnas.models'] + METHOD_PACKAGES
+_MODELS = ['mmnas.models', 'mmnas.structures'] + METHOD_PACKAGES
 _DATA = ['mmnas.datasets'] + METHOD_PACKAGES
 
 RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS, scope='mmnas', locations=_ENGINE)

@@ -1,0 +1,100 @@
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from mmnas.hrnas import LightweightTransformer, SearchingBlock, SqueezeExcitation
+
+
+def separate_branches_reference(block: SearchingBlock) -> nn.Module:
+    """The paper's block built independently: one full inverted residual per kernel, their
+    projections summed, one BN, plus the shortcut; weights copied from ``block``."""
+
+    class Reference(nn.Module):
+
+        def __init__(self):
+            super().__init__()
+            self.branches = nn.ModuleList()
+            start = 0
+            for k, h, dw in zip(block.kernel_sizes, block.hidden_channels, block.dw_convs):
+                idx = slice(start, start + h)
+                expand = nn.Conv2d(block.in_channels, h, 1, bias=False)
+                expand.weight.data.copy_(block.expand_conv.weight[idx])
+                bn1 = nn.BatchNorm2d(h)
+                bn1.load_state_dict({n: t[idx] if t.dim() else t
+                                     for n, t in block.expand_norm.state_dict().items()})
+                bn2 = nn.BatchNorm2d(h)
+                bn2.load_state_dict({n: t[idx] if t.dim() else t
+                                     for n, t in block.dw_norm.state_dict().items()})
+                project = nn.Conv2d(h, block.out_channels, 1, bias=False)
+                project.weight.data.copy_(block.project_conv.weight[:, idx])
+                self.branches.append(nn.Sequential(expand, bn1, nn.ReLU(), dw, bn2, nn.ReLU(),
+                                                   project))
+                start += h
+            self.out_norm = block.out_norm
+
+        def forward(self, x):
+            y = self.out_norm(sum(branch(x) for branch in self.branches))
+            shortcut = block.residual(x) if block.residual is not None else x
+            return y + shortcut
+
+    return Reference()
+
+
+@pytest.mark.parametrize('in_c, out_c, stride', [(8, 8, 1), (8, 12, 2), (12, 8, 1)])
+def test_fused_block_equals_separate_inverted_residuals(in_c, out_c, stride):
+    block = SearchingBlock(in_c, out_c, stride, (3, 5, 7), (6, 0, 10)).eval()
+    for bn in (block.expand_norm, block.dw_norm, block.out_norm):
+        bn.running_mean.uniform_(-1, 1)
+        bn.running_var.uniform_(0.5, 2)
+        bn.weight.data.uniform_(0.5, 1.5)
+    assert block.kernel_sizes == [3, 7] and block.num_hidden == 16
+    reference = separate_branches_reference(block).eval()
+    x = torch.randn(2, in_c, 10, 12)
+    torch.testing.assert_close(block(x), reference(x))
+    if block.residual is not None:
+        assert block.residual.groups == math.gcd(in_c, out_c)
+
+
+def test_block_without_branches_is_its_shortcut():
+    block = SearchingBlock(8, 8, 1, (3, 5, 7), (0, 0, 0))
+    x = torch.randn(1, 8, 6, 6)
+    assert torch.equal(block(x), x)
+    assert block.hidden_per_kernel((3, 5, 7)) == [0, 0, 0]
+    assert not any(True for _ in block.parameters())
+
+
+def test_context_needs_an_identity_residual():
+    with pytest.raises(ValueError, match='identity residual'):
+        SearchingBlock(8, 16, 2, (3, ), (8, ), context=dict(type='SqueezeExcitation'))
+
+
+@pytest.mark.parametrize('context, cls', [
+    (dict(type='LightweightTransformer'), LightweightTransformer),
+    (dict(type='LightweightTransformer', tokens='spatial', use_decoder=False),
+     LightweightTransformer),
+    (dict(type='SqueezeExcitation'), SqueezeExcitation),
+    (dict(type='NonLocal2d', reduction=2), nn.Module),
+])
+def test_context_paths_keep_the_shape(context, cls):
+    block = SearchingBlock(8, 8, 1, (3, ), (8, ), context=context)
+    assert isinstance(block.context, cls)
+    x = torch.randn(2, 8, 12, 10)
+    assert block(x).shape == x.shape
+
+
+@pytest.mark.parametrize('proj_size', [2, 4, 8, 16])
+def test_transformer_projection_sizes_of_table_1(proj_size):
+    t = LightweightTransformer(16, num_tokens=8, proj_size=proj_size)
+    assert t.encoder.self_attn.embed_dim == proj_size**2
+    assert t.queries.shape == (8, proj_size**2)
+    x = torch.randn(2, 16, 20, 24)
+    assert t(x).shape == x.shape
+
+
+def test_transformer_rejects_bad_settings():
+    with pytest.raises(ValueError, match='tokens'):
+        LightweightTransformer(8, tokens='pixels')
+    with pytest.raises(ValueError, match='num_tokens'):
+        LightweightTransformer(8, num_tokens=0)

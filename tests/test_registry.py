@@ -1,0 +1,34 @@
+import pytest
+from mmengine.registry import MODELS as ROOT_MODELS
+from mmengine.registry import DefaultScope
+
+import mmnas.registry as registry
+
+
+def test_every_root_registry_has_an_mmnas_child():
+    from mmengine.registry import Registry
+    from mmengine.registry import root
+    roots = {name for name, value in vars(root).items() if isinstance(value, Registry)}
+    children = {name for name, value in vars(registry).items()
+                if isinstance(value, Registry) and value.scope == 'mmnas'}
+    assert roots == children
+    for name in children:
+        assert getattr(registry, name).parent is getattr(root, name)
+
+
+@pytest.mark.parametrize('host', ['mmseg', 'mmpose', 'mmdet3d', 'mmpretrain'])
+def test_prefixed_type_builds_from_a_host_scope(host):
+    """`type='mmnas.HRNASSuperNet'` resolves from a stock scope through the root registry."""
+    with DefaultScope.overwrite_default_scope(host):
+        with ROOT_MODELS.switch_scope_and_registry(None) as host_models:
+            assert host_models.scope == host
+            cls = host_models.get('mmnas.HRNASSuperNet')
+    from mmnas.hrnas import HRNASSuperNet
+    assert cls is HRNASSuperNet
+
+
+def test_locations_import_the_modules():
+    assert registry.MODELS.get('HRNASSuperNet') is not None
+    assert registry.LOOPS.get('DeriveArchLoop') is not None
+    assert registry.METRICS.get('MMEvalMetric') is not None
+    assert registry.MODELS.get('SearchedBackbone') is not None
