@@ -77,4 +77,8 @@ VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS, scope='mmnas'
 LOG_PROCESSORS = Registry(
     'log_processor', parent=MMENGINE_LOG_PROCESSORS, scope='mmnas', locations=_ENGINE)
 INFERENCERS = Registry('inferencer', parent=MMENGINE_INFERENCERS, scope='mmnas')
+
+#: mmeval metric classes (mmeval has no registry of its own): all of mmeval's and mmnas's
+#: mmeval-style metrics, built inside ``MMEvalMetric`` by name.
+MMEVAL_METRICS = Registry('mmeval metric', scope='mmnas', locations=['mmnas.evaluation'])
 FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, scope='mmnas')

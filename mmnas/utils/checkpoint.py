@@ -2,14 +2,16 @@
 
 torch >= 2.6 loads with ``weights_only=True``: only tensors, containers and allow-listed
 classes are unpickled, so a checkpoint cannot run code. mmengine 0.10.7 checkpoints also hold
-its ``HistoryBuffer`` (logged scalars) and numpy arrays and scalars inside it, and are then
-refused. Rather than switching the safety off, :func:`allow_mmengine_checkpoint_globals`
-allow-lists exactly those classes, and :func:`load_local_checkpoint` (installed as mmengine's
-loader for local paths) turns a corrupt or truncated file into one clear
-:class:`CheckpointError`.
+its ``HistoryBuffer`` (logged scalars), numpy arrays and scalars inside it, and the buffer's
+statistics methods, pickled as ``getattr(HistoryBuffer, 'mean')``; they are then refused.
+Rather than switching the safety off, :func:`allow_mmengine_checkpoint_globals` allow-lists
+exactly those classes, and stands in for ``getattr`` with a function that only returns those
+statistics methods. :func:`load_local_checkpoint` (installed as mmengine's loader for local
+paths) turns a corrupt or truncated file into one clear :class:`CheckpointError`.
 """
 import os.path as osp
 import pickle
+import re
 import zipfile
 
 import numpy as np
@@ -30,9 +32,24 @@ def _numpy_globals() -> list:
     return [multiarray._reconstruct, multiarray.scalar, np.ndarray, np.dtype] + dtypes
 
 
+_HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
+
+
+def history_buffer_statistic(owner: type, name: str):
+    """``getattr`` as the checkpoint unpickler sees it: only a ``HistoryBuffer`` statistics
+    method (built-in or registered with ``HistoryBuffer.register_statistics``)."""
+    if owner is HistoryBuffer and (name in _HISTORY_BUFFER_STATISTICS
+                                   or name in HistoryBuffer._statistics_methods):
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'checkpoint asks for getattr({owner!r}, {name!r}); only HistoryBuffer statistics '
+        'methods are allowed')
+
+
 def allow_mmengine_checkpoint_globals() -> None:
-    """Allow-list the non-tensor classes that mmengine stores in a checkpoint."""
-    torch.serialization.add_safe_globals([HistoryBuffer] + _numpy_globals())
+    """Allow-list the non-tensor objects that mmengine stores in a checkpoint."""
+    torch.serialization.add_safe_globals(
+        [HistoryBuffer, (history_buffer_statistic, 'builtins.getattr')] + _numpy_globals())
 
 
 def load_local_checkpoint(filename: str, map_location=None) -> dict:
@@ -48,17 +65,21 @@ def load_local_checkpoint(filename: str, map_location=None) -> dict:
     try:
         return torch.load(filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        if 'Unsupported global' in str(e) or 'weights_only' in str(e):
+        unsafe = re.search(r'Unsupported global: GLOBAL (\S+)', str(e))
+        if unsafe:
             raise CheckpointError(
-                f'checkpoint {filename!r} holds objects that are not allow-listed for safe '
-                f'loading ({first}); load it only if you trust it, after allow-listing the '
-                f'class with torch.serialization.add_safe_globals') from None
-        raise CheckpointError(f'checkpoint {filename!r} is corrupt: {first}') from None
+                f'checkpoint {filename!r} holds {unsafe.group(1)}, which is not allow-listed '
+                'for safe loading; load it only if you trust it, after allow-listing it with '
+                'torch.serialization.add_safe_globals') from None
+        raise CheckpointError(f'checkpoint {filename!r} is corrupt: {_first_line(e)}') from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise CheckpointError(f'checkpoint {filename!r} is corrupt or truncated ({first}); '
-                              f'expected a file written by torch.save') from None
+        raise CheckpointError(f'checkpoint {filename!r} is corrupt or truncated '
+                              f'({_first_line(e)}); expected a file written by torch.save') from None
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
 
 
 def install_checkpoint_loader() -> None:

@@ -19,7 +19,7 @@ from .checkpoint import CheckpointError
 from .config_check import ConfigError, check_cfg_options, check_data, check_types
 
 #: Exceptions that mean bad input, reported in one line rather than a traceback.
-BAD_INPUT = (ConfigError, CheckpointError, FileNotFoundError)
+BAD_INPUT = (ConfigError, CheckpointError)
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
@@ -112,12 +112,16 @@ def clean_work_dir_on_failure(work_dir: str) -> Iterator[None]:
         yield
     except BaseException:
         created = set(os.listdir(work_dir)) - before if osp.isdir(work_dir) else set()
-        if not any(name.endswith('.pth') for name in created):
-            if not existed and osp.isdir(work_dir):
-                shutil.rmtree(work_dir, ignore_errors=True)
-            for name in created:
-                path = osp.join(work_dir, name)
-                shutil.rmtree(path, ignore_errors=True) if osp.isdir(path) else os.remove(path)
+        if any(name.endswith('.pth') for name in created):
+            raise
+        if not existed:
+            shutil.rmtree(work_dir, ignore_errors=True)
+        for name in created if existed else ():
+            path = osp.join(work_dir, name)
+            if osp.isdir(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.remove(path)
         raise
 
 

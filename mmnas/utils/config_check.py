@@ -56,10 +56,16 @@ def _walk(node: Any, path: str) -> Iterator[Tuple[str, dict]]:
 
 
 def _lookup(type_name: str, scope: str, registries: Sequence[Registry]) -> Optional[type]:
+    """What ``type_name`` builds under ``scope``, searched as mmengine's build does: in the
+    scope's child of each registry (or the registry itself) and up its parents."""
+    try:
+        import_module(f'{scope}.registry')
+    except ImportError:
+        pass
     with DefaultScope.overwrite_default_scope(scope):
         for registry in registries:
-            with registry.switch_scope_and_registry(None) as scoped:
-                found = scoped.get(type_name)
+            child = registry._search_child(scope)  # an empty registry is falsy: no `or`
+            found = (registry if child is None else child).get(type_name)
             if found is not None:
                 return found
     return None
