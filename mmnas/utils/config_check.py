@@ -190,8 +190,8 @@ def check_cfg_options(cfg: Config, options: Optional[Dict[str, Any]]) -> None:
         try:
             parent = _get(plain, keys[:-1])
         except KeyError as e:
-            raise ConfigError(f'--cfg-options {option}: the config has no key {str(e)!r} on '
-                              f'that path') from None
+            raise ConfigError(f'--cfg-options {option}: the config has no key {e.args[0]!r} '
+                              'on that path') from None
         if not isinstance(parent, (dict, list, tuple)):
             raise ConfigError(f'--cfg-options {option}: {".".join(keys[:-1])} is a '
                               f'{type(parent).__name__}, not a dict')
