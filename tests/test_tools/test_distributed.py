@@ -41,16 +41,17 @@ def test_two_processes_equal_one_on_the_same_global_batch(tmp_path, small_config
     torch.save({'state_dict': model.state_dict()}, init)
     common = ['--cfg-options', f'load_from={init}', 'optim_wrapper.optimizer.type=SGD',
               'optim_wrapper.optimizer.lr=0.1', 'train_cfg.val_interval=100']
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    train = osp.join(REPO, 'tools', 'train.py')
+    # tools/dist_train.sh runs `python`: this interpreter's.
+    env = dict(os.environ, OMP_NUM_THREADS='1', PORT=str(_free_port()),
+               PATH=osp.dirname(sys.executable) + os.pathsep + os.environ['PATH'])
 
     subprocess.run([
-        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
-        '--master_port', str(_free_port()), train, small_config, '--launcher', 'pytorch',
-        '--work-dir', tmp_path / 'dist', *common, 'train_cfg.max_iters=1'
+        'bash', osp.join(REPO, 'tools', 'dist_train.sh'), small_config, '2', '--work-dir',
+        tmp_path / 'dist', *common, 'train_cfg.max_iters=1'
     ], check=True, env=env, cwd=tmp_path, capture_output=True)
     subprocess.run([
-        sys.executable, train, small_config, '--work-dir', tmp_path / 'single', *common,
+        sys.executable, osp.join(REPO, 'tools', 'train.py'), small_config, '--work-dir',
+        tmp_path / 'single', *common,
         'train_cfg.max_iters=2', 'optim_wrapper.accumulative_counts=2'
     ], check=True, env=env, cwd=tmp_path, capture_output=True)
 
