@@ -1,9 +1,12 @@
 import os
 import os.path as osp
+import runpy
+import sys
 
 import pytest
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+DEMO_CONFIG = osp.join(REPO, 'configs', 'hrnas', 'hrnas-supernet_tiny-cityscapes.py')
 
 
 @pytest.fixture(scope='session')
@@ -22,3 +25,63 @@ def pytest_configure(config):
     # Tests run on CPU with few threads each; keep BLAS/OMP from oversubscribing the cores
     # when pytest-xdist runs several workers.
     os.environ.setdefault('OMP_NUM_THREADS', '1')
+
+
+@pytest.fixture(scope='session')
+def tiny_cityscapes(tmp_path_factory) -> str:
+    """A small tiny-Cityscapes: 4 train and 2 val images of 64×128."""
+    from mmnas.datasets.tiny import make_tiny_cityscapes
+    root = str(tmp_path_factory.mktemp('data') / 'cityscapes')
+    make_tiny_cityscapes(root, num_train=4, num_val=2, image_size=(64, 128))
+    return root
+
+
+@pytest.fixture(scope='session')
+def small_config(tmp_path_factory, tiny_cityscapes) -> str:
+    """The demo config on 64×128 images with a smaller supernet: seconds per run."""
+    path = tmp_path_factory.mktemp('configs') / 'small_cityscapes.py'
+    path.write_text(f'''
+_base_ = [{DEMO_CONFIG!r}]
+data_root = {tiny_cityscapes!r}
+pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(128, 64), keep_ratio=True),
+    dict(type='LoadAnnotations'),
+    dict(type='PackSegInputs')
+]
+model = dict(
+    data_preprocessor=dict(size=(64, 128)),
+    backbone=dict(
+        stem_channels=8, expand_ratio=1, context=None,
+        stages=[dict(blocks=(1, ), channels=(8, )), dict(blocks=(1, 1), channels=(8, 16)),
+                dict(blocks=(1, 1, 1), channels=(8, 16, 24)),
+                dict(blocks=(1, 1, 1, 1), channels=(8, 16, 24, 32))]),
+    decode_head=dict(in_channels=[8, 16, 24, 32], channels=16))
+train_dataloader = dict(batch_size=1, num_workers=0, persistent_workers=False,
+                        sampler=dict(type='DefaultSampler', shuffle=False),
+                        dataset=dict(data_root=data_root, pipeline=pipeline))
+val_dataloader = dict(num_workers=0, persistent_workers=False,
+                      dataset=dict(data_root=data_root, pipeline=pipeline))
+test_dataloader = val_dataloader
+train_cfg = dict(max_iters=2, val_interval=2)
+param_scheduler = []
+default_hooks = dict(checkpoint=dict(interval=2), logger=dict(interval=1))
+randomness = dict(seed=0)
+search_cfg = dict(input_shape=(3, 64, 128))
+''')
+    return str(path)
+
+
+@pytest.fixture
+def run_tool(monkeypatch):
+    """Run ``tools/<name>.py`` in this process with ``args``; returns its exit code."""
+
+    def run(name, *args):
+        monkeypatch.setattr(sys, 'argv', [f'{name}.py', *map(str, args)])
+        try:
+            runpy.run_path(osp.join(REPO, 'tools', f'{name}.py'), run_name='__main__')
+        except SystemExit as e:
+            return e.code
+        return 0
+
+    return run
