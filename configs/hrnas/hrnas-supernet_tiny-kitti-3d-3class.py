@@ -49,7 +49,7 @@ val_dataloader = dict(num_workers=1, dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
 val_evaluator = dict(
     _delete_=True, type='mmnas.MMEvalMetric',
-    metric=dict(type='KittiAP', ann_file=data_root + 'kitti_infos_val.pkl'))
+    metric=dict(type='KittiAP'))
 test_evaluator = val_evaluator
 
 optim_wrapper = dict(optimizer=dict(lr=1e-3))

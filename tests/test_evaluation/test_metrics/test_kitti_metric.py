@@ -23,10 +23,13 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 from shapely.geometry import Polygon
 
-from mmnas.evaluation.metrics.kitti_metric import (KittiAP, box_overlaps,
-                                                   det3d_samples_to_kitti, kitti_ap,
-                                                   rotated_box_intersection)
+from mmnas.evaluation.metrics.kitti_metric import (KittiAP, box_overlaps, det3d_samples_to_kitti,
+                                                   kitti_ap, rotated_box_intersection)
 from mmnas.evaluation.metrics.mmeval_adapter import MMEvalMetric
+
+# One worker runs the module (pytest-xdist's --dist loadgroup), so the stock reference is
+# computed once.
+pytestmark = pytest.mark.xdist_group('kitti_metric')
 
 CLASSES = ['Car', 'Pedestrian', 'Cyclist']
 # The class order of mmdet3d's PointPillars KITTI 3-class configs (the models' label space).
@@ -47,9 +50,14 @@ VELO_TO_CAM = np.array([[0.007533745, -0.9999714, -0.000616602, -0.004069766],
 LIDAR2CAM = R0_RECT @ VELO_TO_CAM
 IMAGE_SHAPE = (375, 1242)
 # Typical KITTI sizes (l, h, w) in metres.
-SIZES = {'Car': (3.9, 1.56, 1.6), 'Van': (5.0, 2.2, 1.9), 'Truck': (10.0, 3.2, 2.5),
-         'Pedestrian': (0.8, 1.75, 0.6), 'Person_sitting': (0.8, 1.2, 0.6),
-         'Cyclist': (1.75, 1.7, 0.6)}
+SIZES = {
+    'Car': (3.9, 1.56, 1.6),
+    'Van': (5.0, 2.2, 1.9),
+    'Truck': (10.0, 3.2, 2.5),
+    'Pedestrian': (0.8, 1.75, 0.6),
+    'Person_sitting': (0.8, 1.2, 0.6),
+    'Cyclist': (1.75, 1.7, 0.6)
+}
 GT_KEYS = ('name', 'truncated', 'occluded', 'alpha', 'bbox', 'dimensions', 'location',
            'rotation_y')
 DT_KEYS = ('name', 'alpha', 'bbox', 'dimensions', 'location', 'rotation_y', 'score')
@@ -66,8 +74,12 @@ def image_box(location, dimensions, rotation_y):
     corners = corners + np.asarray(location)[:, None]
     uvw = P2[:3] @ np.vstack([corners, np.ones(8)])
     u, v = uvw[0] / uvw[2], uvw[1] / uvw[2]
-    return np.array([max(u.min(), 0), max(v.min(), 0), min(u.max(), IMAGE_SHAPE[1]),
-                     min(v.max(), IMAGE_SHAPE[0])])
+    return np.array([
+        max(u.min(), 0),
+        max(v.min(), 0),
+        min(u.max(), IMAGE_SHAPE[1]),
+        min(v.max(), IMAGE_SHAPE[0])
+    ])
 
 
 def bev_polygon(x, z, length, width, yaw):
@@ -79,14 +91,20 @@ def bev_polygon(x, z, length, width, yaw):
     along = np.array([np.cos(yaw), -np.sin(yaw)]) * length / 2
     across = np.array([np.sin(yaw), np.cos(yaw)]) * width / 2
     centre = np.array([x, z])
-    return Polygon([centre + along + across, centre + along - across,
-                    centre - along - across, centre - along + across])
+    return Polygon([
+        centre + along + across, centre + along - across, centre - along - across,
+        centre - along + across
+    ])
 
 
 def _as_arrays(frame, keys):
     shapes = {'bbox': (-1, 4), 'dimensions': (-1, 3), 'location': (-1, 3)}
-    return {key: np.array(frame[key], dtype=str if key == 'name' else np.float64).reshape(
-        shapes.get(key, (-1, ))) for key in keys}
+    return {
+        key:
+        np.array(frame[key],
+                 dtype=str if key == 'name' else np.float64).reshape(shapes.get(key, (-1, )))
+        for key in keys
+    }
 
 
 def synthetic_kitti(seed, num_frames, max_objects=8):
@@ -124,10 +142,11 @@ def synthetic_kitti(seed, num_frames, max_objects=8):
             dt['bbox'].append(at_limit(image_box(location, dimensions, rotation_y)))
             dt['score'].append(score)
 
-        num_objects = 0 if index == num_frames - 1 else rng.integers(max_objects // 2,
-                                                                     max_objects + 1)
-        names = rng.choice(['Car'] * 6 + ['Pedestrian'] * 3 + ['Cyclist'] * 2
-                           + ['Van', 'Person_sitting', 'Truck'], size=num_objects)
+        num_objects = 0 if index == num_frames - 1 else rng.integers(max_objects //
+                                                                     2, max_objects + 1)
+        names = rng.choice(['Car'] * 6 + ['Pedestrian'] * 3 + ['Cyclist'] * 2 +
+                           ['Van', 'Person_sitting', 'Truck'],
+                           size=num_objects)
         for name in names:
             depth = rng.uniform(5, 35) if rng.random() < 0.8 else rng.uniform(35, 60)
             location = np.array([rng.uniform(-0.5, 0.5) * depth, rng.normal(1.65, 0.1), depth])
@@ -185,22 +204,34 @@ def tied_scores_frame():
     gives the first car the first of the equally scored detections (as kitti_eval does),
     leaving nothing for the second car; the other choice would find two true positives.
     """
-    gt = dict(name=['Car', 'Car'], truncated=[0.0, 0.0], occluded=[0, 0], alpha=[0.2, 0.3],
+    gt = dict(name=['Car', 'Car'],
+              truncated=[0.0, 0.0],
+              occluded=[0, 0],
+              alpha=[0.2, 0.3],
               bbox=[[100, 100, 200, 200], [110, 100, 210, 200]],
-              dimensions=[[3.9, 1.56, 1.6]] * 2, location=[[0.0, 1.6, 20.0], [3.0, 1.6, 20.0]],
+              dimensions=[[3.9, 1.56, 1.6]] * 2,
+              location=[[0.0, 1.6, 20.0], [3.0, 1.6, 20.0]],
               rotation_y=[0.2, 0.3])
-    dt = dict(name=['Car', 'Car'], alpha=[0.3, 0.2], bbox=[[110, 100, 210, 200],
-                                                           [90, 100, 190, 200]],
-              dimensions=[[3.9, 1.56, 1.6]] * 2, location=[[3.1, 1.6, 20.1], [0.1, 1.6, 20.2]],
-              rotation_y=[0.3, 0.2], score=[0.8, 0.8])
+    dt = dict(name=['Car', 'Car'],
+              alpha=[0.3, 0.2],
+              bbox=[[110, 100, 210, 200], [90, 100, 190, 200]],
+              dimensions=[[3.9, 1.56, 1.6]] * 2,
+              location=[[3.1, 1.6, 20.1], [0.1, 1.6, 20.2]],
+              rotation_y=[0.3, 0.2],
+              score=[0.8, 0.8])
     return _as_arrays(gt, GT_KEYS), _as_arrays(dt, DT_KEYS)
 
 
 def random_camera_boxes(rng, num):
     """(num, 7) camera boxes (x, y, z, l, h, w, ry), crowded so that many pairs overlap."""
-    return np.concatenate([rng.uniform(-3, 3, (num, 1)), rng.uniform(1, 2, (num, 1)),
-                           rng.uniform(10, 16, (num, 1)), rng.uniform(0.3, 5, (num, 3)),
-                           rng.uniform(-np.pi, np.pi, (num, 1))], axis=1)
+    return np.concatenate([
+        rng.uniform(-3, 3, (num, 1)),
+        rng.uniform(1, 2, (num, 1)),
+        rng.uniform(10, 16, (num, 1)),
+        rng.uniform(0.3, 5, (num, 3)),
+        rng.uniform(-np.pi, np.pi, (num, 1))
+    ],
+                          axis=1)
 
 
 def write_kitti_dataset(root, groundtruths):
@@ -213,32 +244,45 @@ def write_kitti_dataset(root, groundtruths):
     Returns:
         The info file's path.
     """
-    categories = {name: label for label, name in enumerate(
-        ('Pedestrian', 'Cyclist', 'Car', 'Van', 'Truck', 'Person_sitting', 'Tram', 'Misc'))}
+    categories = {
+        name: label
+        for label, name in enumerate(('Pedestrian', 'Cyclist', 'Car', 'Van', 'Truck',
+                                      'Person_sitting', 'Tram', 'Misc'))
+    }
     os.makedirs(os.path.join(root, 'velodyne_reduced'), exist_ok=True)
     rng = np.random.default_rng(0)
     data_list = []
     for index, gt in enumerate(groundtruths):
-        instances = [dict(bbox=gt['bbox'][i].tolist(),
-                          bbox_label=categories.get(str(gt['name'][i]), -1),
-                          bbox_3d=[*gt['location'][i], *gt['dimensions'][i], gt['rotation_y'][i]],
-                          bbox_label_3d=categories.get(str(gt['name'][i]), -1),
-                          truncated=float(gt['truncated'][i]), occluded=int(gt['occluded'][i]),
-                          alpha=float(gt['alpha'][i]), score=0.0)
-                     for i in range(len(gt['name']))]
-        images = {cam: dict(cam2img=P2.tolist(), lidar2img=(P2 @ LIDAR2CAM).tolist())
-                  for cam in ('CAM0', 'CAM1', 'CAM2', 'CAM3')}
-        images['CAM2'].update(img_path=f'{index:06d}.png', height=IMAGE_SHAPE[0],
-                              width=IMAGE_SHAPE[1], lidar2cam=LIDAR2CAM.tolist())
+        instances = [
+            dict(bbox=gt['bbox'][i].tolist(),
+                 bbox_label=categories.get(str(gt['name'][i]), -1),
+                 bbox_3d=[*gt['location'][i], *gt['dimensions'][i], gt['rotation_y'][i]],
+                 bbox_label_3d=categories.get(str(gt['name'][i]), -1),
+                 truncated=float(gt['truncated'][i]),
+                 occluded=int(gt['occluded'][i]),
+                 alpha=float(gt['alpha'][i]),
+                 score=0.0) for i in range(len(gt['name']))
+        ]
+        images = {
+            cam: dict(cam2img=P2.tolist(), lidar2img=(P2 @ LIDAR2CAM).tolist())
+            for cam in ('CAM0', 'CAM1', 'CAM2', 'CAM3')
+        }
+        images['CAM2'].update(img_path=f'{index:06d}.png',
+                              height=IMAGE_SHAPE[0],
+                              width=IMAGE_SHAPE[1],
+                              lidar2cam=LIDAR2CAM.tolist())
         images['R0_rect'] = R0_RECT.tolist()
         lidar_path = f'{index:06d}.bin'
         points = rng.uniform([0, -40, -3, 0], [70, 40, 1, 1], (500, 4)).astype(np.float32)
         points.tofile(os.path.join(root, 'velodyne_reduced', lidar_path))
-        data_list.append(dict(sample_idx=index, images=images, instances=instances,
-                              lidar_points=dict(num_pts_feats=4, lidar_path=lidar_path,
-                                                Tr_velo_to_cam=VELO_TO_CAM.tolist())))
-    metainfo = dict(categories={**categories, 'DontCare': -1}, dataset='kitti',
-                    info_version='1.1')
+        data_list.append(
+            dict(sample_idx=index,
+                 images=images,
+                 instances=instances,
+                 lidar_points=dict(num_pts_feats=4,
+                                   lidar_path=lidar_path,
+                                   Tr_velo_to_cam=VELO_TO_CAM.tolist())))
+    metainfo = dict(categories={**categories, 'DontCare': -1}, dataset='kitti', info_version='1.1')
     ann_file = os.path.join(root, 'kitti_infos_val.pkl')
     mmengine.dump(dict(metainfo=metainfo, data_list=data_list), ann_file)
     return ann_file
@@ -258,7 +302,8 @@ def kitti_samples(root, groundtruths, detections):
     ann_file = write_kitti_dataset(root, groundtruths)
     init_default_scope('mmdet3d')
     cfg = Config.fromfile(POINTPILLARS_CONFIG).val_dataloader.dataset
-    cfg.update(data_root=root, ann_file='kitti_infos_val.pkl',
+    cfg.update(data_root=root,
+               ann_file='kitti_infos_val.pkl',
                data_prefix=dict(pts='velodyne_reduced'))
     dataset = DATASETS.build(cfg)
     samples = []
@@ -270,15 +315,15 @@ def kitti_samples(root, groundtruths, detections):
         scores = list(dt['score'])
         # One box behind the LiDAR, one beyond the range, one far left of the image (these
         # three are dropped), and one reaching over the image's right and bottom edges.
-        for location in ([0.5, 1.6, -8.0], [1.0, 1.6, 75.0], [-40.0, 1.6, 12.0],
-                         [4.0, 1.6, 5.0]):
+        for location in ([0.5, 1.6, -8.0], [1.0, 1.6, 75.0], [-40.0, 1.6, 12.0], [4.0, 1.6, 5.0]):
             camera = np.concatenate([camera, [[*location, 3.9, 1.56, 1.6, 0.3]]])
             labels.append(2)
             scores.append(round(rng.uniform(0.3, 0.9), 2))
         pred = InstanceData()
-        pred.bboxes_3d = CameraInstance3DBoxes(torch.tensor(camera, dtype=torch.float32)
-                                               ).convert_to(Box3DMode.LIDAR,
-                                                            np.linalg.inv(LIDAR2CAM))
+        pred.bboxes_3d = CameraInstance3DBoxes(torch.tensor(camera,
+                                                            dtype=torch.float32)).convert_to(
+                                                                Box3DMode.LIDAR,
+                                                                np.linalg.inv(LIDAR2CAM))
         # The same box, with a yaw beyond [-pi, pi) that the KITTI conversion wraps.
         pred.bboxes_3d.tensor[-1, 6] += 2 * np.pi
         pred.scores_3d = torch.tensor(scores, dtype=torch.float32)
@@ -354,30 +399,41 @@ def stock(tmp_path_factory):
     tied_gt, tied_dt = tied_scores_frame()
     direct_gts.insert(0, tied_gt)
     direct_dts.insert(0, tied_dt)
-    direct_dts = [{key: value if key == 'name' else value.astype(np.float32)
-                   for key, value in dt.items()} for dt in direct_dts]
+    direct_dts = [{
+        key: value if key == 'name' else value.astype(np.float32)
+        for key, value in dt.items()
+    } for dt in direct_dts]
     rng = np.random.default_rng(2)
-    job = dict(ann_file=ann_file, dataset_meta=dataset_meta,
+    job = dict(ann_file=ann_file,
+               dataset_meta=dataset_meta,
                samples=[sample.to_dict() for sample in samples],
                kitti_eval=(direct_gts, direct_dts, CLASSES),
-               overlaps=(random_camera_boxes(rng, 12).astype(np.float32),
-                         random_camera_boxes(rng, 10)))
+               overlaps=(random_camera_boxes(rng,
+                                             12).astype(np.float32), random_camera_boxes(rng, 10)))
     with open(root / 'job.pkl', 'wb') as f:
         pickle.dump(job, f)
-    subprocess.run([sys.executable, '-c', STOCK_SCRIPT, str(root / 'job.pkl'),
-                    str(root / 'out.pkl')], check=True, cwd=str(root),
-                   env=dict(os.environ, NUMBA_ENABLE_CUDASIM='1'))
+    subprocess.run(
+        [sys.executable, '-c', STOCK_SCRIPT,
+         str(root / 'job.pkl'),
+         str(root / 'out.pkl')],
+        check=True,
+        cwd=str(root),
+        env=dict(os.environ, NUMBA_ENABLE_CUDASIM='1'))
     with open(root / 'out.pkl', 'rb') as f:
         out = pickle.load(f)
     gt_annos, dt_annos, classes, ap_dict = out['kitti_eval']
     direct_ap, direct_aos = out['direct']
-    return dict(samples=samples, dataset_meta=dataset_meta, overlaps=job['overlaps'],
-                stock_overlaps=out['overlaps'], kitti_metric=out['kitti_metric'],
-                gt_annos=gt_annos, dt_annos=dt_annos, classes=classes,
-                kitti_eval=dict(
-                    from_kitti_metric=(gt_annos, dt_annos, classes, ap_dict,
-                                       out['kitti_metric_do_eval']),
-                    direct=(direct_gts, direct_dts, CLASSES, direct_ap, direct_aos)))
+    return dict(samples=samples,
+                dataset_meta=dataset_meta,
+                overlaps=job['overlaps'],
+                stock_overlaps=out['overlaps'],
+                kitti_metric=out['kitti_metric'],
+                gt_annos=gt_annos,
+                dt_annos=dt_annos,
+                classes=classes,
+                kitti_eval=dict(from_kitti_metric=(gt_annos, dt_annos, classes, ap_dict,
+                                                   out['kitti_metric_do_eval']),
+                                direct=(direct_gts, direct_dts, CLASSES, direct_ap, direct_aos)))
 
 
 def stock_keys(ap_dict, aos11, aos40, classes):
@@ -404,10 +460,17 @@ def assert_same_numbers(ours, reference, tol=1e-4):
 def test_rotated_intersection_matches_polygon_clipping():
     rng = np.random.default_rng(0)
     num = 400
-    boxes1 = np.concatenate([rng.uniform(-2, 2, (num, 2)), rng.uniform(0.2, 5, (num, 2)),
-                             rng.uniform(-np.pi, np.pi, (num, 1))], axis=1)
-    boxes2 = np.concatenate([boxes1[:, :2] + rng.normal(0, 1.5, (num, 2)),
-                             rng.uniform(0.2, 5, (num, 2)), rng.uniform(-np.pi, np.pi, (num, 1))],
+    boxes1 = np.concatenate([
+        rng.uniform(-2, 2, (num, 2)),
+        rng.uniform(0.2, 5, (num, 2)),
+        rng.uniform(-np.pi, np.pi, (num, 1))
+    ],
+                            axis=1)
+    boxes2 = np.concatenate([
+        boxes1[:, :2] + rng.normal(0, 1.5, (num, 2)),
+        rng.uniform(0.2, 5, (num, 2)),
+        rng.uniform(-np.pi, np.pi, (num, 1))
+    ],
                             axis=1)
     # Identical, axis-aligned touching, and nested pairs: vertices shared by both boxes.
     special1 = np.array([[1.0, 2.0, 4.0, 2.0, 0.4], [0.0, 0.0, 2.0, 2.0, 0.0],
@@ -415,8 +478,8 @@ def test_rotated_intersection_matches_polygon_clipping():
     special2 = np.array([[1.0, 2.0, 4.0, 2.0, 0.4], [2.0, 0.0, 2.0, 2.0, 0.0],
                          [0.1, 0.0, 1.0, 1.0, 1.2], [0.0, 0.0, 2.0, 1.0, np.pi / 2]])
     boxes1, boxes2 = np.concatenate([boxes1, special1]), np.concatenate([boxes2, special2])
-    expected = np.array([bev_polygon(*a).intersection(bev_polygon(*b)).area
-                         for a, b in zip(boxes1, boxes2)])
+    expected = np.array(
+        [bev_polygon(*a).intersection(bev_polygon(*b)).area for a, b in zip(boxes1, boxes2)])
     areas = rotated_box_intersection(boxes1, boxes2)
     assert (expected > 0).sum() > num // 3
     np.testing.assert_allclose(areas, expected, rtol=1e-9, atol=1e-9)
@@ -447,8 +510,10 @@ def test_box_overlaps_match_brute_force():
     iou2d = np.zeros((15, 11))
     for i, a in enumerate(image1):
         for j, b in enumerate(image2):
-            inter = (max(0, min(a[2], b[2]) - max(a[0], b[0]))
-                     * max(0, min(a[3], b[3]) - max(a[1], b[1])))
+            inter = (max(0,
+                         min(a[2], b[2]) - max(a[0], b[0])) *
+                     max(0,
+                         min(a[3], b[3]) - max(a[1], b[1])))
             union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
             iou2d[i, j] = inter / union
     np.testing.assert_allclose(box_overlaps(image1, image2, '2D'), iou2d, atol=1e-12)
@@ -493,9 +558,13 @@ def test_metric_accumulates_batches(stock):
     assert metric.compute() == kitti_ap(gts, dts, classes)
     # Detections may name their class by label, an index into the dataset's classes.
     metric = KittiAP(dataset_meta=dict(classes=POINTPILLARS_CLASSES))
-    labelled = [dict({k: v for k, v in dt.items() if k != 'name'},
-                     labels=[POINTPILLARS_CLASSES.index(str(n)) for n in dt['name']])
-                for dt in dts]
+    labelled = [
+        dict({
+            k: v
+            for k, v in dt.items() if k != 'name'
+        },
+             labels=[POINTPILLARS_CLASSES.index(str(n)) for n in dt['name']]) for dt in dts
+    ]
     metric.add(labelled, gts)
     assert metric.compute() == kitti_ap(gts, dts, POINTPILLARS_CLASSES)
 
@@ -510,8 +579,10 @@ def test_mmengine_adapter_matches_kitti_metric(stock):
         metric.process({}, samples[3:])
     ours = metric.evaluate(len(samples))
     # KittiMetric rounds to 4 decimals.
-    reference = {key.replace('pred_instances_3d/KITTI/', 'kitti/'): value
-                 for key, value in stock['kitti_metric'].items()}
+    reference = {
+        key.replace('pred_instances_3d/KITTI/', 'kitti/'): value
+        for key, value in stock['kitti_metric'].items()
+    }
     ours_without_aos = {key: value for key, value in ours.items() if '_AOS_' not in key}
     assert_same_numbers(ours_without_aos, reference, tol=5.1e-5)
     assert len(ours) > len(ours_without_aos)
@@ -543,20 +614,23 @@ def test_converter_matches_stock_conversion(tmp_path):
         [copy.deepcopy(sample.pred_instances_3d.to_dict()) for sample in samples],
         [sample.sample_idx for sample in samples], POINTPILLARS_CLASSES)
     # The boxes outside the range or the image are gone.
-    assert sum(len(e['name']) for e in expected) < sum(
-        len(sample.pred_instances_3d) for sample in samples)
+    assert sum(len(e['name'])
+               for e in expected) < sum(len(sample.pred_instances_3d) for sample in samples)
     for ours, theirs in zip(predictions, expected):
         names = np.array(POINTPILLARS_CLASSES)[ours['labels']]
         assert list(names) == list(theirs['name'])
         for key in ('alpha', 'bbox', 'dimensions', 'location', 'rotation_y', 'score'):
-            np.testing.assert_allclose(ours[key], theirs[key].reshape(ours[key].shape),
-                                       atol=1e-4, err_msg=key)
+            np.testing.assert_allclose(ours[key],
+                                       theirs[key].reshape(ours[key].shape),
+                                       atol=1e-4,
+                                       err_msg=key)
     for ours, info in zip(groundtruths, reference.data_infos):
         theirs = info['kitti_annos']
         assert list(ours['name']) == list(theirs['name'])
         for key in ('truncated', 'occluded', 'alpha', 'bbox', 'dimensions', 'location',
                     'rotation_y'):
-            np.testing.assert_allclose(ours[key], np.reshape(theirs[key], ours[key].shape),
+            np.testing.assert_allclose(ours[key],
+                                       np.reshape(theirs[key], ours[key].shape),
                                        err_msg=key)
     assert 'DontCare' in set(np.concatenate([gt['name'] for gt in groundtruths]))
     assert len(groundtruths[-1]['name']) == 0
@@ -573,11 +647,12 @@ def test_pointpillars_predictions_convert(stock):
     model = MODELS.build(cfg.model).eval()
     sample = stock['samples'][0].clone()
     del sample.pred_instances_3d
-    points = torch.tensor(np.random.default_rng(0).uniform(
-        [0, -39, -2.5, 0], [69, 39, 0.5, 1], (4000, 4)), dtype=torch.float32)
+    points = torch.tensor(np.random.default_rng(0).uniform([0, -39, -2.5, 0], [69, 39, 0.5, 1],
+                                                           (4000, 4)),
+                          dtype=torch.float32)
     with torch.no_grad():
-        batch = model.data_preprocessor(dict(inputs=dict(points=[points]),
-                                             data_samples=[sample]), False)
+        batch = model.data_preprocessor(dict(inputs=dict(points=[points]), data_samples=[sample]),
+                                        False)
         output = model.predict(batch['inputs'], batch['data_samples'])[0]
     assert isinstance(output.pred_instances_3d.bboxes_3d, LiDARInstance3DBoxes)
     with pytest.warns(UserWarning, match='no image size'):
@@ -585,10 +660,12 @@ def test_pointpillars_predictions_convert(stock):
     reference = KittiMetric(ann_file='')
     box_dict = reference.convert_valid_bboxes(
         copy.deepcopy(output.pred_instances_3d.to_dict()),
-        dict(sample_idx=0, images=dict(CAM2=dict(lidar2cam=LIDAR2CAM, cam2img=P2,
-                                                 height=IMAGE_SHAPE[0], width=IMAGE_SHAPE[1]))))
+        dict(sample_idx=0,
+             images=dict(CAM2=dict(
+                 lidar2cam=LIDAR2CAM, cam2img=P2, height=IMAGE_SHAPE[0], width=IMAGE_SHAPE[1]))))
     assert len(predictions[0]['score']) == len(box_dict['scores']) > 0
-    np.testing.assert_allclose(predictions[0]['location'], box_dict['box3d_camera'][:, :3],
+    np.testing.assert_allclose(predictions[0]['location'],
+                               box_dict['box3d_camera'][:, :3],
                                atol=1e-5)
     assert len(groundtruths[0]['name']) == len(stock['samples'][0].eval_ann_info['instances'])
 

@@ -1,9 +1,13 @@
 """MMEvalMetric with mmeval's MeanIoU and Accuracy against mmseg's IoUMetric and mmpretrain's
 Accuracy, on the same data samples through mmengine's Evaluator."""
+import io
+import logging
+
 import numpy as np
 import pytest
 import torch
 from mmengine.evaluator import Evaluator
+from mmengine.logging import MMLogger
 from mmengine.structures import PixelData
 from mmpretrain.evaluation import Accuracy as StockAccuracy
 from mmpretrain.structures import DataSample
@@ -37,7 +41,7 @@ def _evaluate(metric, samples, meta):
     return evaluator.evaluate(len(samples))
 
 
-def test_mean_iou_equals_mmseg_iou_metric(capsys):
+def test_mean_iou_equals_mmseg_iou_metric():
     samples = _seg_samples(np.random.default_rng(0))
     meta = dict(classes=CLASSES)
     stock = IoUMetric(iou_metrics=['mIoU'])
@@ -46,13 +50,22 @@ def test_mean_iou_equals_mmseg_iou_metric(capsys):
     # IoUMetric rounds to 2 decimals in compute_metrics; compare its unrounded numbers.
     areas = [sum(r[i] for r in stock.results) for i in range(4)]
     expected = stock.total_area_to_metrics(*areas, ['mIoU'])
-    ours = _evaluate(
-        MMEvalMetric(metric=dict(type='MeanIoU', classwise_results=True), scale=100), samples,
-        meta)
+    # The per-class table goes to the current MMLogger, whose stream handler is bound to whatever
+    # sys.stdout was when the logger was created, so listen on the logger itself.
+    logged = io.StringIO()
+    handler = logging.StreamHandler(logged)
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    try:
+        ours = _evaluate(
+            MMEvalMetric(metric=dict(type='MeanIoU', classwise_results=True), scale=100),
+            samples, meta)
+    finally:
+        logger.removeHandler(handler)
     assert ours['aAcc'] == pytest.approx(expected['aAcc'] * 100, abs=1e-4)
     assert ours['mIoU'] == pytest.approx(np.nanmean(expected['IoU']) * 100, abs=1e-4)
     assert ours['mAcc'] == pytest.approx(np.nanmean(expected['Acc']) * 100, abs=1e-4)
-    table = capsys.readouterr().out
+    table = logged.getvalue()
     assert 'per-class results' in table and all(name in table for name in CLASSES)
 
 
