@@ -1,0 +1,3 @@
+from .bn_calibration import recalibrate_bn
+
+__all__ = ['recalibrate_bn']

@@ -1,0 +1,54 @@
+"""Re-estimate BatchNorm running statistics of a network whose structure changed.
+
+Weight sharing (a child sliced from a supernet, a network whose channels were just pruned) keeps
+the learned affine parameters valid but not the running mean and variance, which were
+accumulated by a different network. Both BigNAS (before evaluating a child) and HR-NAS (after a
+shrink) recompute them from a few training batches with the weights frozen.
+"""
+from typing import Iterable
+
+import torch
+from mmengine.model import BaseModel, is_model_wrapper
+from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
+
+
+@torch.no_grad()
+def recalibrate_bn(model: nn.Module, data_batches: Iterable[dict], num_batches: int) -> int:
+    """Reset every BatchNorm's running statistics and re-estimate them as the exact average
+    over ``num_batches`` batches (``momentum=None``), without touching any weight.
+
+    Args:
+        model: an mmengine ``BaseModel`` (possibly DDP-wrapped) whose ``data_preprocessor``
+            turns a dataloader batch into model inputs.
+        data_batches: dataloader batches, e.g. ``runner.train_dataloader``.
+        num_batches: how many batches to use; fewer is fine if the loader is shorter.
+
+    Returns:
+        The number of batches actually used.
+    """
+    net = model.module if is_model_wrapper(model) else model
+    if not isinstance(net, BaseModel):
+        raise TypeError(f'recalibrate_bn expects an mmengine BaseModel, got {type(net).__name__}')
+    norms = [m for m in net.modules() if isinstance(m, _BatchNorm) and m.track_running_stats]
+    if not norms:
+        return 0
+    momenta = [m.momentum for m in norms]
+    training = net.training
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative moving average: the plain mean over the batches seen
+    net.train()
+    used = 0
+    try:
+        for batch in data_batches:
+            if used == num_batches:
+                break
+            data = net.data_preprocessor(batch, True)
+            net._run_forward(data, mode='tensor')
+            used += 1
+    finally:
+        for m, momentum in zip(norms, momenta):
+            m.momentum = momentum
+        net.train(training)
+    return used

@@ -1,0 +1,40 @@
+"""recalibrate_bn replaces stale running statistics by the exact average over the batches."""
+import torch
+from mmengine.model import BaseModel
+from torch import nn
+
+from mmnas.engine import recalibrate_bn
+
+
+class ConvBN(BaseModel):
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.bn = nn.BatchNorm2d(4, momentum=0.1)
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        return self.bn(self.conv(inputs))
+
+
+def test_running_stats_become_the_average_over_the_batches():
+    torch.manual_seed(0)
+    model = ConvBN().eval()
+    model.bn.running_mean.fill_(5.0)  # stale statistics of "another network"
+    model.bn.running_var.fill_(9.0)
+    weights = {k: v.clone() for k, v in model.state_dict().items() if 'running' not in k}
+    batches = [dict(inputs=torch.randn(2, 3, 8, 8) * (i + 1)) for i in range(4)]
+
+    used = recalibrate_bn(model, batches + batches, num_batches=4)
+
+    assert used == 4
+    with torch.no_grad():
+        feats = [model.conv(b['inputs']) for b in batches]
+    means = torch.stack([f.mean((0, 2, 3)) for f in feats])
+    variances = torch.stack([f.transpose(0, 1).flatten(1).var(1) for f in feats])
+    torch.testing.assert_close(model.bn.running_mean, means.mean(0))
+    torch.testing.assert_close(model.bn.running_var, variances.mean(0))
+    assert model.bn.momentum == 0.1 and not model.training
+    for k, v in weights.items():
+        if k != 'bn.num_batches_tracked':
+            torch.testing.assert_close(model.state_dict()[k], v)
