@@ -4,9 +4,21 @@ import runpy
 import sys
 
 import pytest
+from mmengine.registry import DefaultScope
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO_CONFIG = osp.join(REPO, 'configs', 'hrnas', 'hrnas-supernet_tiny-cityscapes.py')
+
+
+@pytest.fixture(autouse=True)
+def restore_default_scope():
+    """The newest ``DefaultScope`` is process-wide state (runners and stock helpers create
+    one): without this, a test that builds in mmdet3d's scope changes how a later test in the
+    same worker resolves a plain type name."""
+    before = list(DefaultScope._instance_dict.items())
+    yield
+    DefaultScope._instance_dict.clear()
+    DefaultScope._instance_dict.update(before)
 
 
 @pytest.fixture(scope='session')

@@ -19,7 +19,7 @@ from mmdet3d.evaluation.metrics import KittiMetric
 from mmdet3d.registry import DATASETS
 from mmdet3d.structures import Box3DMode, CameraInstance3DBoxes, LiDARInstance3DBoxes
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
+from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData
 from shapely.geometry import Polygon
 
@@ -300,12 +300,12 @@ def kitti_samples(root, groundtruths, detections):
         (dataset metainfo, data samples, info file path).
     """
     ann_file = write_kitti_dataset(root, groundtruths)
-    init_default_scope('mmdet3d')
     cfg = Config.fromfile(POINTPILLARS_CONFIG).val_dataloader.dataset
     cfg.update(data_root=root,
                ann_file='kitti_infos_val.pkl',
                data_prefix=dict(pts='velodyne_reduced'))
-    dataset = DATASETS.build(cfg)
+    with DefaultScope.overwrite_default_scope('mmdet3d'):
+        dataset = DATASETS.build(cfg)
     samples = []
     rng = np.random.default_rng(1)
     for index, dt in enumerate(detections):
@@ -640,11 +640,11 @@ def test_pointpillars_predictions_convert(stock):
     """A real PointPillars model's predict output goes through the converter."""
     from mmdet3d.registry import MODELS
 
-    init_default_scope('mmdet3d')
     cfg = Config.fromfile(POINTPILLARS_CONFIG)
     # Untrained scores are small: keep every box so that there is something to convert.
     cfg.model.test_cfg.score_thr = 0.0
-    model = MODELS.build(cfg.model).eval()
+    with DefaultScope.overwrite_default_scope('mmdet3d'):
+        model = MODELS.build(cfg.model).eval()
     sample = stock['samples'][0].clone()
     del sample.pred_instances_3d
     points = torch.tensor(np.random.default_rng(0).uniform([0, -39, -2.5, 0], [69, 39, 0.5, 1],
