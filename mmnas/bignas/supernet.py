@@ -1,0 +1,302 @@
+"""BigNASSuperNet: a MobileNetV3 / EfficientNet-style single-stage model (BigNAS, Yu et al.
+ECCV 2020), elastic in width, depth, kernel and expansion per stage and in input resolution.
+
+Structure (the default space of /work/shared/design/bignas.md)::
+
+    first_conv  3×3 stride 2, conv-BN-swish                       (N, c_0, H/2, W/2)
+    stages[i]   d_i MBConv blocks (1×1 expand t_i, k_i×k_i depthwise, optional SE,
+                1×1 project); the first block has stride s_i, the others an identity
+                residual                                            (N, c_i, H/r_i, W/r_i)
+    last_conv   1×1 conv-BN-swish                                   (N, c_last, H/32, W/32)
+
+Weight sharing (seed §C): a child uses the lower-index channels of every layer, the first
+``d_i`` blocks of stage ``i`` and the centre ``k×k`` of every depthwise kernel, through the
+elastic layers of :mod:`mmnas.models.ops.elastic`.
+
+Outputs ``out_indices`` index ``stages`` (0 … S-1) and ``last_conv`` (S). Each returned
+map is zero-padded to the largest width of its layer, so stock heads built once for the
+supernet serve every child, and the head's lower-index slice is what the child uses.
+
+With ``arch`` the class builds that child as a standalone static network (``nn.Conv2d`` and
+``nn.BatchNorm2d`` of the child's shapes, blocks beyond ``d_i`` absent), with the same
+parameter names as the supernet: :func:`~mmnas.models.ops.slice_state_dict` gives its
+weights.
+"""
+import itertools
+import random
+from typing import List, Mapping, Optional, Sequence
+
+import torch
+from mmcv.cnn import build_activation_layer
+from mmcv.cnn.bricks import DropPath
+from torch import Tensor, nn
+
+from mmnas.models import ElasticBackbone, FeatureInfo
+from mmnas.models.ops import ElasticBatchNorm2d, ElasticConv2d, pad_channels
+from mmnas.registry import MODELS
+from mmnas.structures import ArchSpec, jsonable_config
+from mmnas.utils.config_check import ConfigError
+from .space import DEFAULT_SEARCH_SPACE, SearchSpace
+
+
+def make_divisible(value: float, divisor: int = 8, min_ratio: float = 0.9) -> int:
+    """The nearest multiple of ``divisor``, not below ``min_ratio · value`` (MobileNet's rule)."""
+    new = max(divisor, int(value + divisor / 2) // divisor * divisor)
+    return new + divisor if new < min_ratio * value else new
+
+
+def hidden_channels(in_channels: int, expand: float) -> int:
+    """Width of the inverted bottleneck: ``in_channels`` when there is no expansion."""
+    return in_channels if expand == 1 else make_divisible(in_channels * expand)
+
+
+def se_channels(hidden: int) -> int:
+    """Squeeze width of an SE module on ``hidden`` channels (AttentiveNAS: hidden / 4)."""
+    return make_divisible(hidden // 4)
+
+
+class ConvBNAct(nn.Module):
+    """conv → BN → activation; elastic or static layers with the same parameter names.
+
+    Shapes: ``(N, C_in, H, W) → (N, C_out, H / stride, W / stride)``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
+                 depthwise: bool = False, act_cfg: Optional[dict] = None, elastic: bool = True,
+                 bn_eps: float = 1e-5, bn_momentum: float = 0.1) -> None:
+        super().__init__()
+        if elastic:
+            self.conv = ElasticConv2d(in_channels, out_channels, kernel_size, stride, depthwise)
+            self.bn = ElasticBatchNorm2d(out_channels, eps=bn_eps, momentum=bn_momentum)
+        else:
+            self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride,
+                                  kernel_size // 2, groups=in_channels if depthwise else 1,
+                                  bias=False)
+            self.bn = nn.BatchNorm2d(out_channels, eps=bn_eps, momentum=bn_momentum)
+        self.act = build_activation_layer(act_cfg) if act_cfg else nn.Identity()
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.act(self.bn(self.conv(x)))
+
+
+class SqueezeExcite(nn.Module):
+    """``x · sigmoid(W_e relu(W_r mean_hw(x)))``, ``W_r`` to ``se_channels(C)`` channels.
+
+    Shapes: ``(N, C, H, W) → (N, C, H, W)``.
+    """
+
+    def __init__(self, channels: int, squeeze: int, elastic: bool = True) -> None:
+        super().__init__()
+        conv = ElasticConv2d if elastic else nn.Conv2d
+        self.reduce = conv(channels, squeeze, 1, bias=True)
+        self.expand = conv(squeeze, channels, 1, bias=True)
+
+    def forward(self, x: Tensor) -> Tensor:
+        s = x.mean((2, 3), keepdim=True)
+        return x * torch.sigmoid(self.expand(torch.relu(self.reduce(s))))
+
+
+class MBBlock(nn.Module):
+    """Inverted residual block (MobileNetV2/V3, EfficientNet's MBConv).
+
+    ``x → [1×1 expand to C_h, BN, swish] → k×k depthwise, BN, swish → [SE] → 1×1 project,
+    BN → (+ x)``; ``C_h = hidden_channels(C_in, t)``. The expansion layer exists when the
+    space's ratios are not ``(1, )``; the residual in every block but a stage's first.
+
+    Shapes: ``(N, C_in, H, W) → (N, C_out, H / stride, W / stride)``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, hidden: int, kernel_size: int,
+                 stride: int, expand: bool, se: bool, residual: bool, drop_path: float,
+                 act_cfg: dict, elastic: bool, bn_eps: float, bn_momentum: float) -> None:
+        super().__init__()
+        common = dict(elastic=elastic, bn_eps=bn_eps, bn_momentum=bn_momentum)
+        self.expand = ConvBNAct(in_channels, hidden, 1, act_cfg=act_cfg, **common) \
+            if expand else None
+        self.depthwise = ConvBNAct(hidden, hidden, kernel_size, stride, depthwise=True,
+                                   act_cfg=act_cfg, **common)
+        self.se = SqueezeExcite(hidden, se_channels(hidden), elastic) if se else None
+        self.project = ConvBNAct(hidden, out_channels, 1, **common)
+        self.residual = residual
+        self.drop_path = DropPath(drop_path) if residual and drop_path > 0 else nn.Identity()
+
+    def set_choice(self, in_channels: int, out_channels: int, kernel_size: int,
+                   expand: float) -> None:
+        """Slice the elastic layers to this child's block."""
+        hidden = hidden_channels(in_channels, expand)
+        if self.expand is not None:
+            self.expand.conv.set_choice(out_channels=hidden)
+        self.depthwise.conv.set_choice(kernel_size=kernel_size)
+        if self.se is not None:
+            self.se.reduce.set_choice(out_channels=se_channels(hidden))
+            self.se.expand.set_choice(out_channels=hidden)
+        self.project.conv.set_choice(out_channels=out_channels)
+
+    def forward(self, x: Tensor) -> Tensor:
+        y = x if self.expand is None else self.expand(x)
+        y = self.depthwise(y)
+        if self.se is not None:
+            y = self.se(y)
+        y = self.project(y)
+        return x + self.drop_path(y) if self.residual else y
+
+
+@MODELS.register_module()
+class BigNASSuperNet(ElasticBackbone):
+    """The BigNAS single-stage model, or one of its children as a static network.
+
+    Args:
+        search_space: the space (format in :mod:`mmnas.bignas.space`); the default space of
+            the design note by default.
+        arch: build this child as a standalone static network instead of the supernet.
+        in_channels: input channels.
+        out_indices: outputs, indices into ``stages`` (0 … S-1) and ``last_conv`` (S);
+            default ``(S, )``, the classification feature. ``last_conv`` is built only if
+            asked for.
+        drop_path_rate: drop-path probability of the last block, linearly less for earlier
+            blocks (EfficientNet); active in training mode only.
+        dropout_rate: channel dropout (``Dropout2d``) on every returned map; before global
+            pooling it equals dropout on the pooled feature.
+        zero_init_residual: zero the last BN γ of residual blocks (BigNAS's initialisation).
+        bn_eps, bn_momentum: BatchNorm settings.
+        act_cfg: activation (swish).
+        init_cfg: mmengine initialisation.
+
+    Shapes: ``(N, in_channels, H, W) → tuple of (N, C_j, H / r_j, W / r_j)`` with ``C_j``
+    and ``r_j`` as in :attr:`feature_info`.
+    """
+
+    def __init__(self,
+                 search_space: Mapping = DEFAULT_SEARCH_SPACE,
+                 arch: Optional[Mapping] = None,
+                 in_channels: int = 3,
+                 out_indices: Optional[Sequence[int]] = None,
+                 drop_path_rate: float = 0.0,
+                 dropout_rate: float = 0.0,
+                 zero_init_residual: bool = True,
+                 bn_eps: float = 1e-5,
+                 bn_momentum: float = 0.1,
+                 act_cfg: dict = dict(type='SiLU'),
+                 init_cfg: Optional[List[dict]] = (
+                     dict(type='Kaiming', layer='Conv2d', mode='fan_out',
+                          nonlinearity='relu'),
+                     dict(type='Constant', val=1, layer='_BatchNorm'))) -> None:
+        super().__init__(init_cfg=list(init_cfg) if init_cfg else None)
+        self.space = SearchSpace(search_space)
+        num_stages = len(self.space.stages)
+        out_indices = (num_stages, ) if out_indices is None else tuple(out_indices)
+        if not out_indices or any(not 0 <= i <= num_stages for i in out_indices):
+            raise ConfigError(f'BigNASSuperNet: out_indices {out_indices} must index the '
+                              f'{num_stages} stages and last_conv ({num_stages})')
+        self.out_indices = out_indices
+        self.static = arch is not None
+        if self.static:
+            self.space.check(arch)
+        self._arch = jsonable_config(dict(arch if self.static else self.space.max_arch()))
+        self._config = dict(
+            search_space=self.space.to_config(), in_channels=in_channels,
+            out_indices=out_indices, drop_path_rate=drop_path_rate, dropout_rate=dropout_rate,
+            zero_init_residual=zero_init_residual, bn_eps=bn_eps, bn_momentum=bn_momentum,
+            act_cfg=act_cfg)
+        self.zero_init_residual = zero_init_residual
+        common = dict(elastic=not self.static, bn_eps=bn_eps, bn_momentum=bn_momentum)
+
+        shape = self._arch
+        self.first_conv = ConvBNAct(in_channels, shape['first_conv']['width'], 3, 2,
+                                    act_cfg=act_cfg, **common)
+        total = sum(max(s['depth']) for s in self.space.stages)
+        position = 0
+        prev = shape['first_conv']['width']
+        stride = 2
+        self.stages = nn.ModuleList()
+        self.feature_info = []
+        for i, (s, a) in enumerate(zip(self.space.stages, shape['stages'])):
+            blocks = []
+            for j in range(a['depth']):
+                in_ch = prev if j == 0 else a['width']
+                blocks.append(
+                    MBBlock(in_ch, a['width'], hidden_channels(in_ch, a['expand']),
+                            a['kernel'], s['stride'] if j == 0 else 1, s['expand'] != (1, ),
+                            s['se'], j > 0, drop_path_rate * (position + j) / max(total - 1, 1),
+                            act_cfg, **common))
+            position += max(s['depth'])
+            prev = a['width']
+            stride *= s['stride']
+            self.stages.append(nn.Sequential(*blocks))
+            self.feature_info.append(FeatureInfo(max(s['width']), stride, f'stages.{i}'))
+        self.last_conv = None
+        if num_stages in out_indices:
+            self.last_conv = ConvBNAct(prev, shape['last_conv']['width'], 1, act_cfg=act_cfg,
+                                       **common)
+        self.feature_info.append(
+            FeatureInfo(max(self.space.last_conv['width']), stride, 'last_conv'))
+        self.dropout = nn.Dropout2d(dropout_rate) if dropout_rate > 0 else nn.Identity()
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        if self.zero_init_residual:
+            for m in self.modules():
+                if isinstance(m, MBBlock) and m.residual:
+                    nn.init.zeros_(m.project.bn.weight)
+
+    # --- the child ---------------------------------------------------------------------------
+    @property
+    def current_arch(self) -> dict:
+        return jsonable_config(self._arch)
+
+    def set_arch(self, arch: Mapping) -> None:
+        """Make the supernet compute ``arch``. A static child accepts only its own arch."""
+        self.space.check(arch)
+        arch = jsonable_config(dict(arch))
+        if self.static:
+            if arch != self._arch:
+                raise ConfigError('BigNASSuperNet: a static child (built with arch=...) '
+                                  'cannot become another child')
+            return
+        self.first_conv.conv.set_choice(out_channels=arch['first_conv']['width'])
+        prev = arch['first_conv']['width']
+        for stage, a in zip(self.stages, arch['stages']):
+            for j, block in enumerate(itertools.islice(stage, a['depth'])):
+                block.set_choice(prev if j == 0 else a['width'], a['width'], a['kernel'],
+                                 a['expand'])
+            prev = a['width']
+        if self.last_conv is not None:
+            self.last_conv.conv.set_choice(out_channels=arch['last_conv']['width'])
+        self._arch = arch
+
+    def max_arch(self) -> dict:
+        return self.space.max_arch()
+
+    def min_arch(self) -> dict:
+        return self.space.min_arch()
+
+    def sample_arch(self, rng: random.Random) -> dict:
+        return self.space.sample(rng)
+
+    def coarse_archs(self, levels: Sequence[float],
+                     dims: Sequence[str] = ('resolution', 'width', 'depth', 'expand')
+                     ) -> List[dict]:
+        return self.space.coarse(levels, dims)
+
+    def mutate_arch(self, arch: dict) -> List[dict]:
+        return self.space.neighbours(arch)
+
+    def export_arch(self) -> ArchSpec:
+        """The current child as a static network: ``ArchSpec.build()`` gives a
+        ``BigNASSuperNet(arch=...)``; its weights are ``slice_state_dict(supernet, child)``."""
+        backbone = dict(type='mmnas.BigNASSuperNet', **self._config, arch=self._arch)
+        return ArchSpec(method='bignas', backbone=jsonable_config(backbone))
+
+    def forward(self, x: Tensor) -> tuple:
+        outs = {}
+        x = self.first_conv(x)
+        for i, (stage, a) in enumerate(zip(self.stages, self._arch['stages'])):
+            for block in itertools.islice(stage, a['depth']):
+                x = block(x)
+            if i in self.out_indices:
+                outs[i] = x
+        if self.last_conv is not None:
+            outs[len(self.stages)] = self.last_conv(x)
+        return tuple(
+            self.dropout(pad_channels(outs[i], self.feature_info[i].num_chs))
+            for i in self.out_indices)

@@ -1,0 +1,162 @@
+"""BigNASSuperNet: a sliced child equals an independently computed static network, the export
+rebuilds it from its ArchSpec alone, and its cost is mmengine's count."""
+import random
+
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.analysis import FlopAnalyzer
+
+from mmnas.bignas import BigNASSuperNet
+from mmnas.bignas.supernet import hidden_channels, se_channels
+from mmnas.cost import count_complexity
+from mmnas.models.ops import slice_state_dict
+from mmnas.structures import ArchSpec
+from mmnas.utils.config_check import ConfigError
+
+
+def trained_like(net):
+    """Random BN statistics and affine parameters, so that eval mode is not the identity."""
+    with torch.no_grad():
+        for name, t in net.state_dict().items():
+            if name.endswith('running_var') or name.endswith('bn.weight'):
+                t.uniform_(0.5, 1.5)
+            elif name.endswith('running_mean') or name.endswith('bn.bias'):
+                t.normal_(0, 0.1)
+    return net.eval()
+
+
+def reference_forward(sd, space, arch, x, eps=1e-5):
+    """The child computed with plain functional ops on weights cut by hand: first channels,
+    first blocks, centre of the kernels. Independent of the elastic layers and the export."""
+
+    def conv(x, key, c_out, k=1, stride=1, depthwise=False, bias=False):
+        w = sd[key + '.weight']
+        s = (w.shape[-1] - k) // 2
+        if depthwise:
+            w, groups = w[:x.shape[1], :, s:s + k, s:s + k], x.shape[1]
+        else:
+            w, groups = w[:c_out, :x.shape[1], s:s + k, s:s + k], 1
+        b = sd[key + '.bias'][:w.shape[0]] if bias else None
+        return F.conv2d(x, w, b, stride, k // 2, groups=groups)
+
+    def bn(x, key):
+        c = x.shape[1]
+        return F.batch_norm(x, sd[key + '.running_mean'][:c], sd[key + '.running_var'][:c],
+                            sd[key + '.weight'][:c], sd[key + '.bias'][:c], False, 0., eps)
+
+    x = F.silu(bn(conv(x, 'first_conv.conv', arch['first_conv']['width'], 3, 2),
+                  'first_conv.bn'))
+    for i, (s, a) in enumerate(zip(space['stages'], arch['stages'])):
+        for j in range(a['depth']):
+            p = f'stages.{i}.{j}'
+            h = hidden_channels(x.shape[1], a['expand'])
+            y = x
+            if s['expand'] != (1, ):
+                y = F.silu(bn(conv(y, p + '.expand.conv', h), p + '.expand.bn'))
+            y = F.silu(bn(conv(y, p + '.depthwise.conv', h, a['kernel'], s['stride'] if j == 0
+                               else 1, depthwise=True), p + '.depthwise.bn'))
+            if s['se']:
+                g = conv(y.mean((2, 3), keepdim=True), p + '.se.reduce', se_channels(h),
+                         bias=True)
+                y = y * torch.sigmoid(conv(torch.relu(g), p + '.se.expand', h, bias=True))
+            y = bn(conv(y, p + '.project.conv', a['width']), p + '.project.bn')
+            x = x + y if j > 0 else y
+    return F.silu(bn(conv(x, 'last_conv.conv', arch['last_conv']['width']), 'last_conv.bn'))
+
+
+def test_sliced_children_equal_the_reference(tiny_space):
+    net = trained_like(BigNASSuperNet(tiny_space, out_indices=(3, )))
+    rng = random.Random(0)
+    for arch in [net.max_arch(), net.min_arch()] + [net.sample_arch(rng) for _ in range(4)]:
+        net.set_arch(arch)
+        r = arch['resolution']
+        x = torch.randn(2, 3, r, r)
+        with torch.no_grad():
+            out = net(x)[0]
+            ref = reference_forward(net.state_dict(), tiny_space, arch, x)
+        c = arch['last_conv']['width']
+        torch.testing.assert_close(out[:, :c], ref, rtol=0, atol=1e-5)
+        # The output is padded to the widest last_conv so that a stock head always fits.
+        assert out.shape[1] == 64 and not out[:, c:].any()
+
+
+def test_export_rebuilds_the_child_from_its_spec_alone(tiny_space, tmp_path):
+    net = trained_like(BigNASSuperNet(tiny_space, out_indices=(1, 2, 3)))
+    arch = net.sample_arch(random.Random(3))
+    net.set_arch(arch)
+    spec = net.export_arch()
+    spec.dump(tmp_path / 'arch.json')
+    child = ArchSpec.load(tmp_path / 'arch.json').build()
+    assert child.static and child.current_arch == net.current_arch
+    assert not any('Elastic' in type(m).__name__ for m in child.modules())
+    child.load_state_dict(slice_state_dict(net.state_dict(), child.state_dict()))
+    child.eval()
+    x = torch.randn(2, 3, 40, 40)
+    with torch.no_grad():
+        for a, b in zip(net(x), child(x)):
+            torch.testing.assert_close(a, b, rtol=0, atol=1e-5)
+    # Really smaller: only the chosen blocks and channels exist.
+    n_child = sum(p.numel() for p in child.parameters())
+    assert n_child < sum(p.numel() for p in net.parameters())
+    assert len(child.stages[1]) == arch['stages'][1]['depth']
+    with pytest.raises(ConfigError, match='static child'):
+        child.set_arch(net.max_arch())
+
+
+def test_child_flops_equal_mmengine_count_of_the_static_network(tiny_space):
+    net = BigNASSuperNet(tiny_space)
+    rng = random.Random(1)
+    for arch in [net.min_arch(), net.sample_arch(rng), net.max_arch()]:
+        net.set_arch(arch)
+        r = arch['resolution']
+        cost = count_complexity(net, (3, r, r))
+        child = net.export_arch().build().eval()
+        flops = FlopAnalyzer(child, (torch.randn(1, 3, r, r), )).total()
+        assert cost['flops'] == flops > 0
+        assert count_complexity(child, (3, r, r))['params'] == sum(
+            p.numel() for p in child.parameters())
+
+
+def test_smallest_child_is_the_smallest(tiny_space):
+    net = BigNASSuperNet(tiny_space)
+
+    def cost(arch):
+        child = BigNASSuperNet(tiny_space, arch=arch)
+        r = arch['resolution']
+        return count_complexity(child, (3, r, r))
+
+    smallest = cost(net.min_arch())
+    rng = random.Random(2)
+    others = [net.sample_arch(rng) for _ in range(6)] + net.mutate_arch(net.min_arch())
+    others += net.coarse_archs((0.5, 1.0))
+    for arch in others:
+        c = cost(arch)
+        assert c['flops'] > smallest['flops'] and c['params'] >= smallest['params']
+    assert cost(net.max_arch())['flops'] >= max(cost(a)['flops'] for a in others)
+
+
+def test_default_space_spans_the_seed_range():
+    """The design note's space: children from about 200 MFLOPs up to about 2 GFLOPs."""
+    net = BigNASSuperNet()
+    low = net.min_arch()
+    net.set_arch(low)
+    low_flops = count_complexity(net, (3, 192, 192))['flops']
+    assert 150e6 < low_flops < 260e6
+    net.set_arch(net.max_arch())
+    assert count_complexity(net, (3, 320, 320))['flops'] > 2e9
+
+
+def test_bad_space_and_arch_are_reported(tiny_space):
+    bad = dict(tiny_space, stages=[dict(tiny_space['stages'][0], kernel=(2, 3))])
+    with pytest.raises(ConfigError, match=r'stages\[0\].kernel'):
+        BigNASSuperNet(bad)
+    with pytest.raises(ConfigError, match='non-empty list'):
+        BigNASSuperNet(dict(tiny_space, first_conv=dict(width=[])))
+    net = BigNASSuperNet(tiny_space)
+    arch = net.max_arch()
+    arch['stages'][1]['depth'] = 4
+    with pytest.raises(ConfigError, match=r'arch.stages\[1\].depth: 4'):
+        net.set_arch(arch)
+    with pytest.raises(ConfigError, match='out_indices'):
+        BigNASSuperNet(tiny_space, out_indices=(5, ))
