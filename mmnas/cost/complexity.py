@@ -33,7 +33,9 @@ def count_complexity(model: nn.Module, input_shape: Sequence[int]) -> dict:
         ``dict(flops=int, params=int, input_shape=[C, H, W])``.
     """
     training = model.training
-    device = next(model.parameters()).device
+    # A parameter-free module (an identity, a pooling) is counted on the CPU.
+    device = next(iter(list(model.parameters()) + list(model.buffers())),
+                  torch.empty(0)).device
     model.eval()
     try:
         with torch.no_grad():

@@ -1,0 +1,423 @@
+"""DenseNASRouted: the densely connected DenseNAS supernet (seed Sec. 3, A.2, A.3).
+
+The network is a chain of routing blocks ``B_0`` (the stem's output) … ``B_N`` and an ending
+block ``B_{N+1}``, widths growing with depth. Block ``i`` connects forward to up to ``M``
+following blocks; every connection ``i → j`` has a shape-alignment head ``head_ij`` and a
+transition probability ``p_ij = softmax(β_i / T)_j`` over ``i``'s outgoing connections. The
+input of block ``j`` is ``Σ_i p_ij · head_ij(x_i)``; it then runs its basic layers, each a
+mixture of candidate operations weighted by ``softmax(α_ℓ)``.
+
+Three ways to run (set by the search, see :class:`DenseNASArchUpdater`):
+
+- mixed (default): every operation, weighted by ``softmax(α)``;
+- sampled (:meth:`sample_ops`): one operation per layer (dropping-path weight step), or two
+  weighted by their renormalised ``softmax(α)`` (architecture step);
+- restricted (:meth:`restrict_to_export`): only the derived path and operations, exactly the
+  network :meth:`export_arch` writes.
+"""
+import copy
+from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from mmengine.dist import broadcast
+from torch import Tensor, nn
+
+from mmnas.models import FeatureInfo, SearchableBackbone
+from mmnas.registry import MODELS
+from mmnas.structures import ArchSpec, jsonable_config
+from mmnas.utils.config_check import ConfigError
+from .ops import build_op, check_op_name
+from .routing import Edge, viterbi
+from .search_space import SPACES
+
+_SPACE_KEYS = {'stem', 'blocks', 'head_op', 'candidate_ops', 'max_connections', 'temperature',
+               'act_cfg'}
+_BLOCK_KEYS = {'channels', 'stride', 'stage', 'num_layers', 'head_op'}
+
+
+def spatial_size(size: int, stride: int) -> int:
+    """The side length after ``log2(stride)`` stride-2 layers with "same" padding."""
+    while stride > 1:
+        size, stride = -(-size // 2), stride // 2
+    return size
+
+
+def cost_key(op: str, in_channels: int, size: Tuple[int, int], out_channels: int,
+             stride: int) -> str:
+    """Name of an operation at a shape in a cost table, e.g. ``ir_k3_e6|24x56x56|32|s2``."""
+    return f'{op}|{in_channels}x{size[0]}x{size[1]}|{out_channels}|s{stride}'
+
+
+class MixedLayer(nn.Module):
+    """A basic layer: candidate operations of equal input and output shape ``(N, C, H, W)``.
+
+    ``forward(x, alpha, active)``: with ``active=None`` the ``softmax(α)``-weighted sum of all
+    candidates; with one index, only that candidate; with several, their sum weighted by
+    ``softmax`` over their own α (the renormalised pair of the architecture step).
+    """
+
+    def __init__(self, op_names: Sequence[str], channels: int, norm_cfg: dict,
+                 act_cfg: dict) -> None:
+        super().__init__()
+        self.ops = nn.ModuleList(build_op(name, channels, channels, 1, norm_cfg, act_cfg)
+                                 for name in op_names)
+
+    def forward(self, x: Tensor, alpha: Tensor, active: Optional[Sequence[int]]) -> Tensor:
+        if active is None:
+            weights, ops = F.softmax(alpha, 0), list(self.ops)
+        elif len(active) == 1:
+            return self.ops[active[0]](x)
+        else:
+            weights = F.softmax(alpha[list(active)], 0)
+            ops = [self.ops[o] for o in active]
+        return sum(w * op(x) for w, op in zip(weights, ops))
+
+
+class RoutingBlock(nn.Module):
+    """Block ``j``: a head per incoming connection (``heads[str(i)]``: ``(N, C_i, H_i, W_i) →
+    (N, C_j, H_j, W_j)``) and the basic layers at ``(N, C_j, H_j, W_j)``."""
+
+    def __init__(self, sources: Mapping[int, Tuple[int, int]], channels: int, head_op: str,
+                 num_layers: int, op_names: Sequence[str], norm_cfg: dict,
+                 act_cfg: dict) -> None:
+        super().__init__()
+        self.heads = nn.ModuleDict({
+            str(i): build_op(head_op, c_in, channels, stride, norm_cfg, act_cfg)
+            for i, (c_in, stride) in sources.items()
+        })
+        self.layers = nn.ModuleList(
+            MixedLayer(op_names, channels, norm_cfg, act_cfg) for _ in range(num_layers))
+
+
+@MODELS.register_module()
+class DenseNASRouted(SearchableBackbone):
+    """The DenseNAS supernet over a search space of :mod:`mmnas.densenas.search_space`.
+
+    Args:
+        arch: ``'mbv2'`` or ``'resnet'`` (the seed's spaces), or a space dict (see
+            :mod:`~mmnas.densenas.search_space`).
+        in_channels: input channels.
+        norm_cfg: normalisation of the supernet (the seed searches with BN without affine
+            parameters).
+        derived_norm_cfg: normalisation of the network :meth:`export_arch` writes, which is
+            trained from scratch; ``None`` keeps ``norm_cfg``.
+        init_cfg: mmengine initialisation.
+
+    Architecture parameters (:meth:`named_arch_parameters`): ``alphas.k`` (one per basic
+    layer, ``(num_candidates,)``, in block order) and ``betas.i`` (one per block with outgoing
+    connections, ``(len(out(i)),)``), both zero (uniform) at the start.
+
+    Shapes: ``(N, in_channels, H, W) → ((N, C_{N+1}, H / s_{N+1}, W / s_{N+1}),)``.
+    """
+
+    arch_zoo = SPACES
+
+    def __init__(self,
+                 arch: Union[str, Mapping] = 'mbv2',
+                 in_channels: int = 3,
+                 norm_cfg: dict = dict(type='BN', affine=False),
+                 derived_norm_cfg: Optional[dict] = dict(type='BN'),
+                 init_cfg: Optional[List[dict]] = (
+                     dict(type='Kaiming', layer='Conv2d', mode='fan_out',
+                          nonlinearity='relu'),
+                     dict(type='Constant', val=1, layer=['_BatchNorm']))) -> None:
+        super().__init__(init_cfg=list(init_cfg) if init_cfg else None)
+        space = self._check_space(arch)
+        self.space = space
+        self.in_channels = in_channels
+        self.norm_cfg = copy.deepcopy(norm_cfg)
+        self.derived_norm_cfg = copy.deepcopy(derived_norm_cfg or norm_cfg)
+        self.candidate_ops = tuple(space['candidate_ops'])
+        self.temperature = float(space.get('temperature', 1.0))
+        act_cfg = space.get('act_cfg', dict(type='ReLU6'))
+
+        stem = space['stem']
+        self.nodes = [dict(channels=stem.get('op_channels', stem['channels'])
+                           if stem.get('op') else stem['channels'],
+                           stride=stem['stride'], stage=0, num_layers=0)]
+        self.nodes += [dict(b) for b in space['blocks']]
+        self.out_edges = self._connect(self.nodes, space['max_connections'])
+        self.edges: List[Edge] = [(i, j) for i, js in enumerate(self.out_edges) for j in js]
+
+        layers = [build_op('conv_k3', in_channels, stem['channels'], stem['stride'],
+                           self.norm_cfg, act_cfg)]
+        if stem.get('op'):
+            layers.append(build_op(stem['op'], stem['channels'], self.nodes[0]['channels'], 1,
+                                   self.norm_cfg, act_cfg))
+        self.stem = nn.Sequential(*layers)
+        self.blocks = nn.ModuleList()
+        #: ``(block index j, layer index ℓ)`` of every ``alphas`` entry.
+        self.layer_index: List[Tuple[int, int]] = []
+        for j, node in enumerate(self.nodes[1:], 1):
+            sources = {
+                i: (self.nodes[i]['channels'], node['stride'] // self.nodes[i]['stride'])
+                for i, _ in self.edges if _ == j
+            }
+            self.blocks.append(
+                RoutingBlock(sources, node['channels'], self._head_op(j), node['num_layers'],
+                             self.candidate_ops, self.norm_cfg, act_cfg))
+            self.layer_index += [(j, layer) for layer in range(node['num_layers'])]
+        self.alphas = nn.ParameterList(
+            nn.Parameter(torch.zeros(len(self.candidate_ops))) for _ in self.layer_index)
+        self.betas = nn.ParameterList(
+            nn.Parameter(torch.zeros(len(js))) for js in self.out_edges[:-1])
+
+        self._active: Optional[List[Optional[List[int]]]] = None
+        self._path: Optional[List[int]] = None
+        #: Weight steps: α and β enter the forward as constants, so that they collect no
+        #: gradient from the weights' loss.
+        self.detach_arch = False
+
+        last = self.nodes[-1]
+        self.feature_info = [FeatureInfo(last['channels'], last['stride'],
+                                         f'blocks.{len(self.blocks) - 1}')]
+        self.out_indices = (0, )
+
+    # ----------------------------------------------------------------------------- space
+    def _check_space(self, arch: Union[str, Mapping]) -> dict:
+        if isinstance(arch, str):
+            if arch not in self.arch_zoo:
+                raise ConfigError(f'DenseNASRouted: arch {arch!r} is not a known space; '
+                                  f'expected one of {sorted(self.arch_zoo)} or a space dict')
+            arch = self.arch_zoo[arch]
+        if not isinstance(arch, Mapping):
+            raise ConfigError(f'DenseNASRouted: arch must be a space name or dict, got '
+                              f'{type(arch).__name__}')
+        space = copy.deepcopy(dict(arch))
+        missing = {'stem', 'blocks', 'head_op', 'candidate_ops', 'max_connections'} - set(space)
+        if missing or set(space) - _SPACE_KEYS:
+            raise ConfigError(f'DenseNASRouted: arch is missing {sorted(missing)} or has '
+                              f'unknown keys {sorted(set(space) - _SPACE_KEYS)}; expected '
+                              f'{sorted(_SPACE_KEYS)}')
+        if len(space['blocks']) < 1 or len(space['candidate_ops']) < 1:
+            raise ConfigError('DenseNASRouted: arch needs at least one block (the ending '
+                              'block) and one candidate operation')
+        for name in list(space['candidate_ops']) + [space['head_op']]:
+            check_op_name(name)
+        strides = [space['stem']['stride']]
+        for k, block in enumerate(space['blocks']):
+            if not isinstance(block, Mapping) or set(block) - _BLOCK_KEYS or not {
+                    'channels', 'stride', 'stage', 'num_layers'} <= set(block):
+                raise ConfigError(f'DenseNASRouted: arch.blocks[{k}] = {block!r}; expected a '
+                                  'dict of channels, stride, stage, num_layers (and head_op)')
+            if 'head_op' in block:
+                check_op_name(block['head_op'])
+            strides.append(block['stride'])
+        for k, s in enumerate(strides):
+            if s < 1 or s & (s - 1):
+                raise ConfigError(f'DenseNASRouted: block {k} has stride {s}; expected a '
+                                  'power of two')
+        return space
+
+    @staticmethod
+    def _connect(nodes: Sequence[dict], max_connections: int) -> List[List[int]]:
+        """``out(i)``: the following blocks ``j ≤ i + M`` at most one stage later and at most
+        one halving of resolution away."""
+        out: List[List[int]] = []
+        for i, src in enumerate(nodes):
+            out.append([
+                j for j in range(i + 1, min(i + 1 + max_connections, len(nodes)))
+                if 0 <= nodes[j]['stage'] - src['stage'] <= 1
+                and nodes[j]['stride'] // src['stride'] in (1, 2)
+                and nodes[j]['stride'] >= src['stride']
+            ])
+        for j in range(1, len(nodes)):
+            if not any(j in js for js in out):
+                raise ConfigError(f'DenseNASRouted: block {j} {nodes[j]} has no incoming '
+                                  'connection (check stages, strides and max_connections)')
+        for i in range(len(nodes) - 1):
+            if not out[i]:
+                raise ConfigError(f'DenseNASRouted: block {i} {nodes[i]} has no outgoing '
+                                  'connection (check stages, strides and max_connections)')
+        return out
+
+    def _head_op(self, j: int) -> str:
+        return self.nodes[j].get('head_op', self.space['head_op'])
+
+    # ------------------------------------------------------------ architecture parameters
+    def named_arch_parameters(self) -> Iterator[Tuple[str, nn.Parameter]]:
+        """α (``alphas.k``) and β (``betas.i``), the parameters of the architecture step."""
+        for name, param in self.named_parameters():
+            if name.startswith(('alphas.', 'betas.')):
+                yield name, param
+
+    def arch_parameters(self) -> Iterator[nn.Parameter]:
+        for _, param in self.named_arch_parameters():
+            yield param
+
+    def transition_probs(self) -> Dict[Edge, Tensor]:
+        """``p_ij = softmax(β_i / T)_j`` for every connection (sums to 1 over ``out(i)``)."""
+        probs = {}
+        for i, beta in enumerate(self.betas):
+            p = F.softmax(beta / self.temperature, 0)
+            probs.update({(i, j): p[k] for k, j in enumerate(self.out_edges[i])})
+        return probs
+
+    # --------------------------------------------------------------------- search modes
+    def sample_ops(self, num: int) -> List[List[int]]:
+        """Draw ``num`` distinct candidates per basic layer from ``softmax(α)`` (all of them
+        if a layer has fewer), run only those from now on, and return them.
+
+        Rank 0's draw is broadcast, so that every process runs the same sub-network.
+        """
+        with torch.no_grad():
+            draws = [
+                torch.multinomial(F.softmax(a.detach().float(), 0), min(num, a.numel()))
+                for a in self.alphas
+            ]
+        if draws:
+            flat = torch.cat(draws)
+            broadcast(flat, src=0)
+            draws = list(flat.split([d.numel() for d in draws]))
+        self._active = [d.tolist() for d in draws]
+        return self._active
+
+    def reset_ops(self) -> None:
+        """Back to the mixed forward over every candidate and connection."""
+        self._active = None
+        self._path = None
+
+    @property
+    def active_ops(self) -> Optional[List[Optional[List[int]]]]:
+        """The candidates each basic layer runs (``None``: all)."""
+        return self._active
+
+    def derive(self) -> dict:
+        """The searched architecture: the Viterbi path of blocks under the transition
+        probabilities (seed Algorithm 1) and, per basic layer of the kept blocks, the
+        ``argmax α`` candidate.
+
+        Returns:
+            ``dict(path=[0, …, N+1], ops={block j: [candidate name per layer]})``.
+        """
+        probs = {e: float(p.detach()) for e, p in self.transition_probs().items()}
+        path = viterbi(len(self.nodes), probs)
+        ops: Dict[int, List[str]] = {j: [] for j in path[1:]}
+        for (j, _), alpha in zip(self.layer_index, self.alphas):
+            if j in ops:
+                ops[j].append(self.candidate_ops[int(alpha.argmax())])
+        return dict(path=path, ops=ops)
+
+    def restrict_to_export(self) -> Dict[str, Tensor]:
+        """Run as the network :meth:`export_arch` writes from now on (the derived path,
+        heads unweighted, one candidate per layer, skips as identities), and return its
+        weights under that network's parameter names (:class:`DenseNASNet`)."""
+        arch = self.derive()
+        path = arch['path']
+        self._path = path
+        self._active = [[int(a.argmax())] for a in self.alphas]
+        state = {f'stem.{k}': v for k, v in self.stem.state_dict().items()}
+        for b, (i, j) in enumerate(zip(path, path[1:])):
+            block = self.blocks[j - 1]
+            modules = [block.heads[str(i)]]
+            for layer, alpha in zip(block.layers, self._alphas_of(j)):
+                if self.candidate_ops[int(alpha.argmax())] != 'skip':
+                    modules.append(layer.ops[int(alpha.argmax())])
+            for m, module in enumerate(modules):
+                state.update({f'blocks.{b}.{m}.{k}': v for k, v in module.state_dict().items()})
+        return state
+
+    def _alphas_of(self, j: int) -> List[Tensor]:
+        return [a for (b, _), a in zip(self.layer_index, self.alphas) if b == j]
+
+    def export_arch(self) -> ArchSpec:
+        """The derived network (:meth:`derive`) as a :class:`DenseNASNet` spec: per kept block
+        its head (with the block's stride change) and its non-skip layers."""
+        arch = self.derive()
+        blocks = []
+        for i, j in zip(arch['path'], arch['path'][1:]):
+            node = self.nodes[j]
+            blocks.append(dict(channels=node['channels'],
+                               stride=node['stride'] // self.nodes[i]['stride'],
+                               ops=[self._head_op(j)] + [o for o in arch['ops'][j]
+                                                         if o != 'skip']))
+        stem = self.space['stem']
+        backbone = dict(type='mmnas.DenseNASNet', in_channels=self.in_channels,
+                        stem=dict(channels=stem['channels'], stride=stem['stride'],
+                                  op=stem.get('op'), op_channels=self.nodes[0]['channels']),
+                        blocks=blocks, out_indices=(len(blocks) - 1, ),
+                        norm_cfg=self.derived_norm_cfg,
+                        act_cfg=self.space.get('act_cfg', dict(type='ReLU6')))
+        spec = ArchSpec(method='densenas', backbone=jsonable_config(backbone))
+        spec.meta['derived'] = dict(path=arch['path'],
+                                    ops={str(j): ops for j, ops in arch['ops'].items()})
+        return spec
+
+    # ---------------------------------------------------------------------------- cost
+    def cost_graph(self, input_shape: Sequence[int]) -> Tuple[dict, Dict[str, tuple]]:
+        """Where the cost of this supernet comes from, at one input ``(C, H, W)``.
+
+        Returns:
+            ``(graph, entries)``: ``graph`` has ``stem`` (a cost key), ``heads`` (``{(i, j):
+            key}``) and ``layers`` (per ``alphas`` entry, one key per candidate); ``entries``
+            maps every key to ``(module, its input shape (C, H, W))`` for measuring.
+        """
+        _, height, width = input_shape
+
+        def size(stride):
+            return spatial_size(height, stride), spatial_size(width, stride)
+
+        stem = self.space['stem']
+        ops = '+'.join(['conv_k3'] + ([stem['op']] if stem.get('op') else []))
+        stem_key = cost_key(f'stem({ops})', self.in_channels, (height, width),
+                            self.nodes[0]['channels'], stem['stride'])
+        entries = {stem_key: (self.stem, tuple(input_shape))}
+        heads, layers = {}, []
+        for (i, j) in self.edges:
+            src, dst = self.nodes[i], self.nodes[j]
+            stride = dst['stride'] // src['stride']
+            key = cost_key(self._head_op(j), src['channels'], size(src['stride']),
+                           dst['channels'], stride)
+            heads[(i, j)] = key
+            entries.setdefault(key, (self.blocks[j - 1].heads[str(i)],
+                                     (src['channels'], *size(src['stride']))))
+        for j, layer in self.layer_index:
+            node = self.nodes[j]
+            keys = []
+            for name, op in zip(self.candidate_ops, self.blocks[j - 1].layers[layer].ops):
+                key = cost_key(name, node['channels'], size(node['stride']), node['channels'],
+                               1)
+                keys.append(key)
+                entries.setdefault(key, (op, (node['channels'], *size(node['stride']))))
+            layers.append(keys)
+        return dict(stem=stem_key, heads=heads, layers=layers), entries
+
+    # ------------------------------------------------------------------------- forward
+    def forward(self, x: Tensor) -> Tuple[Tensor]:
+        """``(N, C_in, H, W) → ((N, C_{N+1}, H/s, W/s),)``."""
+        feats: Dict[int, Tensor] = {0: self.stem(x)}
+        path = self._path
+        probs = None if path is not None else self.transition_probs()
+        alphas = list(self.alphas)
+        if self.detach_arch:
+            alphas = [a.detach() for a in alphas]
+            probs = {e: p.detach() for e, p in probs.items()} if probs else probs
+        layer_k = 0
+        for j, block in enumerate(self.blocks, 1):
+            num_layers = len(block.layers)
+            if path is not None and j not in path:
+                layer_k += num_layers
+                continue
+            if path is not None:
+                i = path[path.index(j) - 1]
+                h = block.heads[str(i)](feats[i])
+            else:
+                h = sum(probs[(int(i), j)] * head(feats[int(i)])
+                        for i, head in block.heads.items())
+            for layer in block.layers:
+                active = None if self._active is None else self._active[layer_k]
+                h = layer(h, alphas[layer_k], active)
+                layer_k += 1
+            feats[j] = h
+        return (feats[len(self.nodes) - 1], )
+
+
+def count_paths(out_edges: Sequence[Sequence[int]]) -> int:
+    """How many block sequences (paths from the input to the ending block) a space holds."""
+    counts = [0] * len(out_edges)
+    counts[-1] = 1
+    for i in range(len(out_edges) - 2, -1, -1):
+        counts[i] = sum(counts[j] for j in out_edges[i])
+    return counts[0]
+
