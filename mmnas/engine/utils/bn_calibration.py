@@ -11,6 +11,7 @@ import torch
 from mmengine.model import BaseModel, is_model_wrapper
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
+from torch.utils.data import DataLoader
 
 
 @torch.no_grad()
@@ -21,7 +22,10 @@ def recalibrate_bn(model: nn.Module, data_batches: Iterable[dict], num_batches: 
     Args:
         model: an mmengine ``BaseModel`` (possibly DDP-wrapped) whose ``data_preprocessor``
             turns a dataloader batch into model inputs.
-        data_batches: dataloader batches, e.g. ``runner.train_dataloader``.
+        data_batches: dataloader batches, e.g. ``runner.train_dataloader``. A ``DataLoader``
+            is read through a separate single-process loader over the same dataset, sampler
+            and collate function: iterating a loader with persistent workers would reset
+            the iterator the training loop is in the middle of.
         num_batches: how many batches to use; fewer is fine if the loader is shorter.
 
     Returns:
@@ -38,6 +42,10 @@ def recalibrate_bn(model: nn.Module, data_batches: Iterable[dict], num_batches: 
     for m in norms:
         m.reset_running_stats()
         m.momentum = None  # cumulative moving average: the plain mean over the batches seen
+    if isinstance(data_batches, DataLoader):
+        data_batches = DataLoader(data_batches.dataset, batch_size=data_batches.batch_size,
+                                  sampler=data_batches.sampler,
+                                  collate_fn=data_batches.collate_fn, num_workers=0)
     net.train()
     used = 0
     try:

@@ -2,6 +2,7 @@
 import torch
 from mmengine.model import BaseModel
 from torch import nn
+from torch.utils.data import DataLoader
 
 from mmnas.engine import recalibrate_bn
 
@@ -38,3 +39,14 @@ def test_running_stats_become_the_average_over_the_batches():
     for k, v in weights.items():
         if k != 'bn.num_batches_tracked':
             torch.testing.assert_close(model.state_dict()[k], v)
+
+
+def test_a_training_loader_with_persistent_workers_is_not_disturbed():
+    samples = [dict(inputs=torch.randn(3, 8, 8)) for _ in range(6)]
+    loader = DataLoader(samples, batch_size=2, num_workers=1, persistent_workers=True)
+    training = iter(loader)
+    first = next(training)
+    assert recalibrate_bn(ConvBN(), loader, num_batches=3) == 3
+    rest = list(training)  # the training iterator goes on where it was
+    assert len(rest) == 2 and not torch.equal(rest[0]['inputs'], first['inputs'])
+    torch.testing.assert_close(rest[-1]['inputs'], torch.stack([s['inputs'] for s in samples[4:]]))
