@@ -80,6 +80,10 @@ param_scheduler = []
 default_hooks = dict(checkpoint=dict(interval=2), logger=dict(interval=1))
 randomness = dict(seed=0)
 search_cfg = dict(input_shape=(3, 64, 128))
+custom_hooks = [
+    dict(type='mmnas.ProgressiveShrinkHook', penalty=5e-3, by_epoch=False, interval=2,
+         input_shape=(3, 64, 128), calib_batches=1)
+]
 ''')
     return str(path)
 

@@ -45,10 +45,13 @@ def main() -> None:
     prepare_distributed(cfg)
     with clean_work_dir_on_failure(cfg.work_dir):
         runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+        # As Runner.test does: hooks set up (e.g. EMAHook's copy) before weights are loaded.
+        runner.call_hook('before_run')
         if args.checkpoint is not None:
             runner.load_checkpoint(args.checkpoint)
         loop = LOOPS.build(search_cfg, default_args=dict(runner=runner))
         loop.run(checkpoint=args.checkpoint)
+        runner.call_hook('after_run')
 
 
 if __name__ == '__main__':

@@ -64,7 +64,7 @@ test_evaluator = val_evaluator
 
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=2e-3, weight_decay=1e-5),
+    optimizer=dict(type='AdamW', lr=1e-2, weight_decay=1e-5),
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
 param_scheduler = [dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=0, end=400, by_epoch=False)]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=400, val_interval=200)
@@ -76,5 +76,12 @@ default_hooks = dict(
                     save_best='mIoU'))
 log_processor = dict(by_epoch=False)
 env_cfg = dict(cudnn_benchmark=False)
+
+# Resource-aware progressive shrinking: λ warms up over the first 100 iterations, vanished
+# channels are cut every 100 iterations and at the end (FLOPs counted at the crop size).
+custom_hooks = [
+    dict(type='mmnas.ProgressiveShrinkHook', penalty=5e-3, warmup=100, by_epoch=False,
+         interval=100, input_shape=(3, 128, 256), calib_batches=4)
+]
 
 search_cfg = dict(type='mmnas.DeriveArchLoop', input_shape=(3, 256, 512))

@@ -4,11 +4,15 @@ Each maps a feature map to a refined one of the same shape, ``(N, C, H, W) → (
 and sits on the identity path of a searching block. The lightweight transformer is the
 paper's choice; squeeze-and-excitation and mmcv's ``NonLocal2d`` are its Table 2 baselines.
 """
+from typing import List
+
 import torch
 import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
 from torch import Tensor, nn
 
+from mmnas.engine.utils import ParamSlice
+from mmnas.models.ops import select_batchnorm, select_conv2d
 from mmnas.registry import MODELS
 
 
@@ -118,6 +122,40 @@ class LightweightTransformer(nn.Module):
         for p in self.parameters():
             if p.dim() > 1:
                 nn.init.xavier_uniform_(p)
+
+    @property
+    def prunable_tokens(self) -> bool:
+        """Whether single tokens can be removed. Channel tokens are sequence elements (the
+        attention weights do not depend on their count); spatial tokens are the model
+        dimension, so those transformers are only kept or removed as a whole."""
+        return self.tokens == 'channel'
+
+    def prune(self, keep: Tensor) -> List[ParamSlice]:
+        """Physically keep the tokens ``keep`` (indices in ``[0, n)``): their input
+        projection rows, BN channels, decoder queries and output projection columns."""
+        if not self.prunable_tokens:
+            raise ValueError('LightweightTransformer.prune: spatial tokens are the model '
+                             'dimension and cannot be pruned one by one')
+        if len(keep) == 0:
+            raise ValueError('LightweightTransformer.prune: keep at least one token (remove the '
+                             'transformer from its block instead)')
+        keep = keep.to(device=self.token_norm.weight.device, dtype=torch.long)
+        old_in, old_norm, old_out = self.input_proj, self.token_norm, self.output_proj
+        self.input_proj = select_conv2d(old_in, out_idx=keep)
+        self.token_norm = select_batchnorm(old_norm, keep)
+        self.output_proj = select_conv2d(old_out, in_idx=keep)
+        slices = [
+            ParamSlice(old_in.weight, self.input_proj.weight, ((0, keep), )),
+            ParamSlice(old_norm.weight, self.token_norm.weight, ((0, keep), )),
+            ParamSlice(old_norm.bias, self.token_norm.bias, ((0, keep), )),
+            ParamSlice(old_out.weight, self.output_proj.weight, ((1, keep), )),
+        ]
+        if self.queries is not None:
+            old_queries = self.queries
+            self.queries = nn.Parameter(old_queries.detach()[keep].clone())
+            slices.append(ParamSlice(old_queries, self.queries, ((0, keep), )))
+        self.num_tokens = len(keep)
+        return slices
 
     def forward(self, x: Tensor) -> Tensor:
         n, _, h, w = x.shape

@@ -10,6 +10,8 @@ import torch
 from mmcv.cnn import build_activation_layer, build_norm_layer
 from torch import Tensor, nn
 
+from mmnas.engine.utils import ParamSlice
+from mmnas.models.ops import select_batchnorm, select_conv2d
 from mmnas.registry import MODELS
 
 
@@ -101,6 +103,76 @@ class SearchingBlock(nn.Module):
         """h_k for each of ``kernel_sizes`` (the supernet's), 0 for a removed kernel."""
         alive = dict(zip(self.kernel_sizes, self.hidden_channels))
         return [alive.get(k, 0) for k in kernel_sizes]
+
+    def prune(self, keep: Sequence[Tensor]) -> List[ParamSlice]:
+        """Physically keep, for each of the block's current kernels, the hidden channels
+        ``keep[i]`` (long tensor of indices within that kernel's ``h_k``); a kernel with none
+        left loses its branch, a block with none left becomes its residual.
+
+        A removed channel's scale γ is ~0, so after ``BN_dw`` it carried the constant
+        ``act(β)``; its projection is folded into ``BN_out``'s running mean so that the eval
+        output is unchanged (training-mode BN subtracts the batch mean, which absorbs it).
+
+        Returns:
+            how every parameter of the cut layers maps to its replacement.
+        """
+        if len(keep) != len(self.hidden_channels):
+            raise ValueError(f'SearchingBlock.prune: {len(keep)} index sets for '
+                             f'{len(self.hidden_channels)} kernels')
+        if not self.hidden_channels:
+            return []
+        device = self.dw_norm.weight.device
+        keep = [k.to(device=device, dtype=torch.long) for k in keep]
+        offsets = torch.tensor([0] + self.hidden_channels[:-1], device=device).cumsum(0)
+        kept = torch.cat([k + o for k, o in zip(keep, offsets)])
+        removed = torch.ones(self.num_hidden, dtype=torch.bool, device=device)
+        removed[kept] = False
+        old = dict(expand=self.expand_conv, expand_norm=self.expand_norm, dw_norm=self.dw_norm,
+                   project=self.project_conv, out_norm=self.out_norm)
+        old_dw = list(self.dw_convs)
+        slices: List[ParamSlice] = []
+        if len(kept) == 0:
+            for module in [*old.values(), *old_dw]:
+                slices += [ParamSlice(p, None) for p in module.parameters()]
+            self.expand_conv = self.expand_norm = self.dw_convs = None
+            self.dw_norm = self.project_conv = self.out_norm = self.act = None
+            self.kernel_sizes, self.hidden_channels = [], []
+            return slices
+
+        with torch.no_grad():
+            constant = self.act(self.dw_norm.bias[removed].clone())
+            folded = self.project_conv.weight[:, removed, 0, 0] @ constant
+        self.expand_conv = select_conv2d(old['expand'], out_idx=kept)
+        self.expand_norm = select_batchnorm(old['expand_norm'], kept)
+        self.dw_norm = select_batchnorm(old['dw_norm'], kept)
+        self.project_conv = select_conv2d(old['project'], in_idx=kept)
+        self.out_norm.running_mean.sub_(folded)
+        slices += [
+            ParamSlice(old['expand'].weight, self.expand_conv.weight, ((0, kept), )),
+            ParamSlice(old['expand_norm'].weight, self.expand_norm.weight, ((0, kept), )),
+            ParamSlice(old['expand_norm'].bias, self.expand_norm.bias, ((0, kept), )),
+            ParamSlice(old['dw_norm'].weight, self.dw_norm.weight, ((0, kept), )),
+            ParamSlice(old['dw_norm'].bias, self.dw_norm.bias, ((0, kept), )),
+            ParamSlice(old['project'].weight, self.project_conv.weight, ((1, kept), )),
+        ]
+        dw_convs, kernel_sizes, hidden = [], [], []
+        for conv, k, idx in zip(old_dw, self.kernel_sizes, keep):
+            if len(idx) == 0:
+                slices.append(ParamSlice(conv.weight, None))
+                continue
+            dw_convs.append(select_conv2d(conv, out_idx=idx))
+            slices.append(ParamSlice(conv.weight, dw_convs[-1].weight, ((0, idx), )))
+            kernel_sizes.append(k)
+            hidden.append(len(idx))
+        self.dw_convs = nn.ModuleList(dw_convs)
+        self.kernel_sizes, self.hidden_channels = kernel_sizes, hidden
+        return slices
+
+    def remove_context(self) -> List[ParamSlice]:
+        """Drop the context path (all its tokens were pruned); the identity remains."""
+        slices = [ParamSlice(p, None) for p in self.context.parameters()]
+        self.context = None
+        return slices
 
     def forward(self, x: Tensor) -> Tensor:
         if self.residual is not None:

@@ -203,6 +203,10 @@ class HRNASSuperNet(SearchableBackbone):
         """``(name, block)`` for every searching block, in forward order."""
         return ((name, m) for name, m in self.named_modules() if isinstance(m, SearchingBlock))
 
+    def build_supernet(self) -> 'HRNASSuperNet':
+        """The uncut supernet of this configuration (freshly initialised)."""
+        return HRNASSuperNet(**self._config).to(next(self.parameters()).device)
+
     def export_arch(self) -> ArchSpec:
         """The current widths of every searching block: per kernel (0 = removed) and the
         transformer's tokens (0 = removed)."""

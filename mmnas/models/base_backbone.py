@@ -59,3 +59,11 @@ class SearchableBackbone(BaseModule):
         """The architecture this network currently is, as an :class:`~mmnas.structures.ArchSpec`
         whose ``backbone`` config rebuilds it (cost and provenance are filled in by the
         caller)."""
+
+    def build_supernet(self) -> 'SearchableBackbone':
+        """The whole search space as a network, to report what the search started from.
+
+        A weight-sharing supernet keeps its shape while it is searched and is its own
+        supernet; a backbone that cuts itself during the search (HR-NAS) builds the uncut one.
+        """
+        return self

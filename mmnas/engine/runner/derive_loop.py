@@ -50,18 +50,28 @@ class DeriveArchLoop:
         self.out_file = out_file
 
     def run(self, checkpoint: Optional[str] = None) -> ArchSpec:
-        backbone = get_searchable_backbone(self.runner.model)
-        spec = backbone.export_arch()
-        supernet_cost = count_complexity(backbone, self.input_shape)
-        spec.cost = count_complexity(spec.build(), self.input_shape)
-        spec.meta.update(mmnas_version=__version__, config=self.runner.cfg.filename,
-                         checkpoint=checkpoint, time=time.strftime('%Y-%m-%d %H:%M:%S'))
-        path = osp.join(self.runner.work_dir, self.out_file)
-        spec.dump(path)
-        print_log(
-            f'{spec.method}: supernet {supernet_cost["flops"] / 1e9:.3f} GFLOPs '
-            f'{supernet_cost["params"] / 1e6:.3f} M params -> searched '
-            f'{spec.cost["flops"] / 1e9:.3f} GFLOPs {spec.cost["params"] / 1e6:.3f} M params '
-            f'at input {list(self.input_shape)}; spec written to {path}',
-            logger='current')
-        return spec
+        return write_arch_spec(self.runner, self.input_shape, self.out_file, checkpoint)
+
+
+def write_arch_spec(runner: Runner,
+                    input_shape: Sequence[int],
+                    out_file: str = 'arch.json',
+                    checkpoint: Optional[str] = None) -> ArchSpec:
+    """Export the runner's backbone as an :class:`ArchSpec` whose cost is counted on the network
+    the spec builds, write it to ``work_dir/out_file`` and log supernet → searched cost."""
+    backbone = get_searchable_backbone(runner.model)
+    spec = backbone.export_arch()
+    supernet_cost = count_complexity(backbone.build_supernet(), input_shape)
+    spec.cost = count_complexity(spec.build(), input_shape)
+    spec.meta.update(mmnas_version=__version__, config=runner.cfg.filename,
+                     checkpoint=checkpoint, supernet_cost=supernet_cost,
+                     time=time.strftime('%Y-%m-%d %H:%M:%S'))
+    path = osp.join(runner.work_dir, out_file)
+    spec.dump(path)
+    print_log(
+        f'{spec.method}: supernet {supernet_cost["flops"] / 1e9:.3f} GFLOPs '
+        f'{supernet_cost["params"] / 1e6:.3f} M params -> searched '
+        f'{spec.cost["flops"] / 1e9:.3f} GFLOPs {spec.cost["params"] / 1e6:.3f} M params '
+        f'at input {list(input_shape)}; spec written to {path}',
+        logger='current')
+    return spec

@@ -1,0 +1,198 @@
+"""ProgressiveShrinkHook: HR-NAS's resource-aware progressive shrinking inside a stock runner."""
+import os.path as osp
+from typing import List, Optional, Sequence, Tuple
+
+from mmengine.dist import is_main_process
+from mmengine.hooks import EMAHook, Hook
+from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
+from torch import Tensor, nn
+
+from mmnas.cost import count_complexity
+from mmnas.engine.runner.derive_loop import get_searchable_backbone, write_arch_spec
+from mmnas.engine.utils import (recalibrate_bn, refresh_averaged_model, replace_optimizer_params,
+                                rewrap_model)
+from mmnas.registry import HOOKS
+from .shrinking import (apply_plan, l1_penalty, penalty_weights, plan_for_arch, plan_shrink,
+                        scale_groups)
+from .visualization import draw_arch
+
+#: Key of the current architecture in a checkpoint's ``meta``.
+ARCH_KEY = 'hrnas_arch'
+
+
+@HOOKS.register_module()
+class ProgressiveShrinkHook(Hook):
+    """Train an HR-NAS supernet with ``loss + λ·Σ_c p_c·|γ_c|`` and physically cut the
+    channels whose BN scale γ has vanished, every ``interval`` epochs (or iterations).
+
+    The penalty joins the stock model's loss dict as ``loss_scale_l1`` (a forward hook on the
+    model, so any optimizer wrapper, AMP, gradient accumulation and DDP apply to it as to the
+    task loss). ``λ`` is 0 before ``begin`` and then rises linearly to ``penalty`` over
+    ``warmup`` epochs (iterations), in steps of one epoch (iteration). A cut keeps the
+    channels with ``|γ| > threshold`` in the weights or in the EMA weights, and happens only
+    if it saves more than ``min_flops_saving`` FLOPs; then optimizer state, EMA copy, DDP
+    wrapper and penalty weights are rebuilt, BN statistics are re-estimated on
+    ``calib_batches`` training batches, and FLOPs / parameters are logged. Checkpoints carry
+    the current architecture so that ``--resume`` and ``tools/test.py`` rebuild the cut
+    network. At the end the searched architecture is written as an ``ArchSpec``
+    (``arch_file``) with a picture (``figure_file``) in the work dir.
+
+    Args:
+        penalty: λ, the coefficient of the L1 term (seed §1: 1.6e-4 / 6e-5 for
+            HR-NAS-A / B on Cityscapes).
+        warmup: length of the linear warm-up of λ.
+        begin: epoch (iteration) where the warm-up starts.
+        interval: cut every ``interval`` epochs (iterations), and after the last one.
+        by_epoch: count ``begin``, ``warmup`` and ``interval`` in epochs or iterations.
+        threshold: |γ| at or below which a channel is cut.
+        min_flops_saving: a cut that saves fewer FLOPs is postponed.
+        input_shape: ``(C, H, W)`` at which FLOPs (penalty weights and logs) are counted.
+        calib_batches: training batches for BN re-calibration after a cut.
+        arch_file: searched ArchSpec, relative to the work dir.
+        figure_file: picture of the searched architecture, relative to the work dir.
+    """
+
+    # Before EMAHook (NORMAL): the EMA copy must have the checkpoint's shape before EMAHook
+    # loads its weights; and before CheckpointHook, so the last checkpoint holds the last cut.
+    priority = 'ABOVE_NORMAL'
+
+    def __init__(self,
+                 penalty: float,
+                 warmup: int = 0,
+                 begin: int = 0,
+                 interval: int = 1,
+                 by_epoch: bool = True,
+                 threshold: float = 1e-3,
+                 min_flops_saving: float = 1e6,
+                 input_shape: Sequence[int] = (3, 224, 224),
+                 calib_batches: int = 10,
+                 arch_file: str = 'arch.json',
+                 figure_file: str = 'arch.png') -> None:
+        if penalty < 0 or warmup < 0 or begin < 0 or interval < 1:
+            raise ValueError('ProgressiveShrinkHook: expected penalty >= 0, warmup >= 0, '
+                             f'begin >= 0 and interval >= 1, got {penalty}, {warmup}, {begin}, '
+                             f'{interval}')
+        self.penalty = penalty
+        self.warmup = warmup
+        self.begin = begin
+        self.interval = interval
+        self.by_epoch = by_epoch
+        self.threshold = threshold
+        self.min_flops_saving = min_flops_saving
+        self.input_shape = tuple(input_shape)
+        self.calib_batches = calib_batches
+        self.arch_file = arch_file
+        self.figure_file = figure_file
+        self.coefficient = 0.0
+        self._weights: List[Tuple[nn.Parameter, Tensor]] = []
+        self._handle = None
+
+    # -- the penalty ------------------------------------------------------------------------
+
+    def lambda_at(self, step: int) -> float:
+        """λ at epoch (iteration) ``step``."""
+        if step < self.begin:
+            return 0.0
+        if self.warmup == 0:
+            return self.penalty
+        return self.penalty * min(1.0, (step - self.begin + 1) / self.warmup)
+
+    def _add_penalty(self, module: nn.Module, args, kwargs, output):
+        if module.training and kwargs.get('mode') == 'loss' and isinstance(output, dict):
+            output['loss_scale_l1'] = self.coefficient * l1_penalty(self._weights)
+        return output
+
+    def _refresh(self, runner) -> dict:
+        backbone = get_searchable_backbone(runner.model)
+        self._groups = scale_groups(backbone, self.input_shape)
+        self._weights = penalty_weights(self._groups, backbone)
+        cost = count_complexity(backbone, self.input_shape)
+        runner.message_hub.update_info('hrnas_cost', cost)
+        return cost
+
+    def before_train(self, runner) -> None:
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        self._handle = model.register_forward_hook(self._add_penalty, with_kwargs=True)
+        cost = self._refresh(runner)
+        print_log(f'HR-NAS shrinking: backbone {cost["flops"] / 1e9:.4f} GFLOPs '
+                  f'{cost["params"] / 1e6:.4f} M params at {list(self.input_shape)}, '
+                  f'{sum(g.size for g in self._groups)} searched channels',
+                  logger='current')
+
+    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
+        self.coefficient = self.lambda_at(runner.epoch if self.by_epoch else runner.iter)
+        runner.message_hub.update_scalar('train/lambda', self.coefficient)
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        if not self.by_epoch and (self.every_n_train_iters(runner, self.interval)
+                                  or self.is_last_train_iter(runner)):
+            self.shrink(runner)
+
+    def after_train_epoch(self, runner) -> None:
+        if self.by_epoch and (self.every_n_epochs(runner, self.interval)
+                              or runner.epoch + 1 == runner.max_epochs):
+            self.shrink(runner)
+
+    def after_train(self, runner) -> None:
+        if self._handle is not None:
+            self._handle.remove()
+            self._handle = None
+        if is_main_process():
+            spec = write_arch_spec(runner, self.input_shape, self.arch_file)
+            path = osp.join(runner.work_dir, self.figure_file)
+            draw_arch(spec, path)
+            print_log(f'HR-NAS searched architecture drawn in {path}', logger='current')
+
+    # -- the cut ------------------------------------------------------------------------------
+
+    def _ema_models(self, runner) -> list:
+        return [hook.ema_model for hook in runner.hooks
+                if isinstance(hook, EMAHook) and hasattr(hook, 'ema_model')]
+
+    def _cut(self, runner, plan: dict) -> None:
+        """Apply ``plan`` to the model, its EMA copies and the optimizer; re-wrap DDP."""
+        slices = apply_plan(get_searchable_backbone(runner.model), plan)
+        for ema in self._ema_models(runner):
+            apply_plan(get_searchable_backbone(ema.module), plan)
+            refresh_averaged_model(ema)
+        replace_optimizer_params(runner.optim_wrapper, slices)
+        rewrap_model(runner)
+
+    def shrink(self, runner) -> Optional[dict]:
+        """Cut the vanished channels now; returns the new cost, or ``None`` if nothing was
+        cut."""
+        backbones = [get_searchable_backbone(runner.model)]
+        backbones += [get_searchable_backbone(ema.module) for ema in self._ema_models(runner)]
+        plan, saved = plan_shrink(self._groups, backbones, self.threshold)
+        if not plan or saved <= self.min_flops_saving:
+            return None
+        before = runner.message_hub.get_info('hrnas_cost')
+        self._cut(runner, plan)
+        recalibrate_bn(runner.model, runner.train_dataloader, self.calib_batches)
+        cost = self._refresh(runner)
+        removed = sum(len(e.get('kernels', ())) for e in plan.values())
+        print_log(
+            f'HR-NAS shrinking at {"epoch" if self.by_epoch else "iter"} '
+            f'{runner.epoch + 1 if self.by_epoch else runner.iter + 1}: cut {len(plan)} blocks '
+            f'({removed} kernel branches touched), FLOPs {before["flops"] / 1e9:.4f} G -> '
+            f'{cost["flops"] / 1e9:.4f} G, params {before["params"] / 1e6:.4f} M -> '
+            f'{cost["params"] / 1e6:.4f} M', logger='current')
+        runner.message_hub.update_scalar('train/backbone_mflops', cost['flops'] / 1e6)
+        return cost
+
+    # -- checkpoints --------------------------------------------------------------------------
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        arch = get_searchable_backbone(runner.model).export_arch().backbone['arch']
+        checkpoint.setdefault('meta', {})[ARCH_KEY] = arch
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        arch = checkpoint.get('meta', {}).get(ARCH_KEY)
+        if arch is None:
+            return
+        plan = plan_for_arch(get_searchable_backbone(runner.model), arch)
+        if plan:
+            self._cut(runner, plan)
+            print_log(f'HR-NAS: network cut to the architecture stored in the checkpoint '
+                      f'({len(plan)} blocks)', logger='current')

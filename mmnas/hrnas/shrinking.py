@@ -1,0 +1,191 @@
+"""Resource-aware progressive shrinking (HR-NAS §3.3): which channels are searched, what each
+costs, which of them to cut, and the cut itself.
+
+The searched channels are the hidden channels of every kernel branch of every searching block
+(their scales γ live in the block's ``dw_norm``) and the tokens of every lightweight
+transformer (γ of its ``token_norm``). Channel ``c`` gets the penalty weight
+``p_c = cost_c / mean_c' cost_c'``, where ``cost_c`` is its op's FLOPs divided by the op's
+channels, counted by mmengine's FLOPs analysis at a fixed input size.
+"""
+from dataclasses import dataclass
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+import torch
+from mmengine.analysis import FlopAnalyzer
+from torch import Tensor, nn
+
+from mmnas.cost import sdpa_flop_jit
+from mmnas.engine.utils import ParamSlice
+from .context import LightweightTransformer
+from .searching_block import SearchingBlock
+
+
+@dataclass
+class ScaleGroup:
+    """Searched channels of one op: a kernel branch or a transformer's tokens.
+
+    Attributes:
+        block: name of the searching block (a module path in the backbone).
+        kind: ``'kernel'`` or ``'tokens'``.
+        index: position of the kernel among the block's current kernels (0 for tokens).
+        norm: module path of the BN whose γ are searched.
+        start: first channel of the group in that BN.
+        stop: one past its last channel.
+        cost: FLOPs per channel (cost_c above, before normalisation).
+    """
+    block: str
+    kind: str
+    index: int
+    norm: str
+    start: int
+    stop: int
+    cost: float
+
+    @property
+    def size(self) -> int:
+        return self.stop - self.start
+
+
+def module_flops(backbone: nn.Module, input_shape: Sequence[int]) -> Dict[str, int]:
+    """FLOPs of every submodule of ``backbone`` on one ``(C, H, W)`` input (eval mode)."""
+    training = backbone.training
+    device = next(backbone.parameters()).device
+    backbone.eval()
+    try:
+        with torch.no_grad():
+            analyzer = FlopAnalyzer(backbone, (torch.randn(1, *input_shape, device=device), ))
+            analyzer.set_op_handle('aten::scaled_dot_product_attention', sdpa_flop_jit)
+            analyzer.unsupported_ops_warnings(False)
+            analyzer.uncalled_modules_warnings(False)
+            return dict(analyzer.by_module())
+    finally:
+        backbone.train(training)
+
+
+def scale_groups(backbone: nn.Module, input_shape: Sequence[int]) -> List[ScaleGroup]:
+    """Every searched channel group of a ``HRNASSuperNet`` with its per-channel FLOPs.
+
+    A kernel branch's channel costs its share of the block's 1×1 expansion, projection and two
+    BNs (``(E + P + BN) / H``) plus its own depthwise convolution (``D_k / h_k``); a token
+    costs ``T / n`` of its transformer's FLOPs ``T``.
+    """
+    flops = module_flops(backbone, input_shape)
+    groups = []
+    for name, block in backbone.searching_blocks():
+        if block.hidden_channels:
+            shared = sum(flops.get(f'{name}.{m}', 0)
+                         for m in ('expand_conv', 'expand_norm', 'dw_norm', 'project_conv'))
+            start = 0
+            for i, h in enumerate(block.hidden_channels):
+                own = flops.get(f'{name}.dw_convs.{i}', 0)
+                groups.append(ScaleGroup(name, 'kernel', i, f'{name}.dw_norm', start, start + h,
+                                         shared / block.num_hidden + own / h))
+                start += h
+        if isinstance(block.context, LightweightTransformer):
+            n = block.context.num_tokens
+            groups.append(ScaleGroup(name, 'tokens', 0, f'{name}.context.token_norm', 0, n,
+                                     flops.get(f'{name}.context', 0) / n))
+    return groups
+
+
+def penalty_weights(groups: Sequence[ScaleGroup],
+                    backbone: nn.Module) -> List[Tuple[nn.Parameter, Tensor]]:
+    """``(γ, p)`` per searched BN: p holds each channel's ``cost_c / mean cost``."""
+    if not groups:
+        return []
+    total = sum(g.cost * g.size for g in groups)
+    mean = total / sum(g.size for g in groups)
+    by_norm: Dict[str, Tensor] = {}
+    for g in groups:
+        norm = backbone.get_submodule(g.norm)
+        weights = by_norm.setdefault(g.norm, torch.zeros_like(norm.weight, requires_grad=False))
+        weights[g.start:g.stop] = g.cost / mean
+    return [(backbone.get_submodule(name).weight, w) for name, w in by_norm.items()]
+
+
+def l1_penalty(weights: Sequence[Tuple[nn.Parameter, Tensor]]) -> Tensor:
+    """``Σ_c p_c |γ_c|`` over all searched channels (the term λ multiplies); 0 once every
+    searched channel is gone."""
+    if not weights:
+        return torch.zeros(())
+    return torch.stack([(p * gamma.abs()).sum() for gamma, p in weights]).sum()
+
+
+def plan_shrink(groups: Sequence[ScaleGroup], backbones: Sequence[nn.Module],
+                threshold: float) -> Tuple[Dict[str, dict], float]:
+    """Which channels survive: those with ``|γ| > threshold`` in any of ``backbones`` (the
+    trained network and, if there is one, its EMA copy).
+
+    Returns:
+        ``(plan, saved)``: per block that changes, ``dict(kernels=[kept indices per current
+        kernel])`` and/or ``dict(tokens=kept indices)`` (empty: remove the transformer), and
+        the FLOPs the cut saves.
+    """
+    plan: Dict[str, dict] = {}
+    saved = 0.0
+    blocks = dict(backbones[0].searching_blocks())
+    for g in groups:
+        alive = torch.zeros(g.size, dtype=torch.bool)
+        for backbone in backbones:
+            gamma = backbone.get_submodule(g.norm).weight.detach()[g.start:g.stop]
+            alive |= gamma.abs().cpu() > threshold
+        keep = alive.nonzero().flatten()
+        context = blocks[g.block].context
+        if g.kind == 'tokens' and not context.prunable_tokens and len(keep):
+            keep = torch.arange(g.size)  # spatial tokens: the whole transformer or nothing
+        if len(keep) == g.size:
+            continue
+        saved += g.cost * (g.size - len(keep))
+        entry = plan.setdefault(g.block, {})
+        if g.kind == 'tokens':
+            entry['tokens'] = keep
+        else:
+            block = blocks[g.block]
+            entry.setdefault('kernels', [torch.arange(h) for h in block.hidden_channels])
+            entry['kernels'][g.index] = keep
+    return plan, saved
+
+
+def plan_for_arch(backbone: nn.Module, arch: Mapping[str, Mapping]) -> Dict[str, dict]:
+    """The cut that turns ``backbone`` into the widths of ``arch`` (an ``export_arch()``
+    result), keeping the first channels: used to give a network the shape of a checkpoint
+    before its weights are loaded."""
+    plan = {}
+    for name, block in backbone.searching_blocks():
+        spec = arch.get(name)
+        if spec is None:
+            continue
+        target = dict(zip(backbone.kernel_sizes, spec['hidden_channels']))
+        current = dict(zip(block.kernel_sizes, block.hidden_channels))
+        entry = {}
+        if any(target.get(k, 0) > h for k, h in current.items()) or \
+                any(k not in current for k, h in target.items() if h):
+            raise ValueError(f'HR-NAS: block {name} has kernels {current} and cannot be cut to '
+                             f'{target}')
+        if any(target.get(k, 0) != h for k, h in current.items()):
+            entry['kernels'] = [torch.arange(target.get(k, 0)) for k in block.kernel_sizes]
+        tokens = spec.get('num_tokens')
+        if isinstance(block.context, LightweightTransformer) and tokens is not None and \
+                tokens != block.context.num_tokens:
+            entry['tokens'] = torch.arange(tokens)
+        if entry:
+            plan[name] = entry
+    return plan
+
+
+def apply_plan(backbone: nn.Module, plan: Mapping[str, dict]) -> List[ParamSlice]:
+    """Cut ``backbone`` in place as ``plan`` says; returns how every cut parameter maps to
+    its replacement (for the optimizer state)."""
+    blocks: Dict[str, SearchingBlock] = dict(backbone.searching_blocks())
+    slices: List[ParamSlice] = []
+    for name, entry in plan.items():
+        block = blocks[name]
+        if 'kernels' in entry:
+            slices += block.prune(entry['kernels'])
+        tokens: Optional[Tensor] = entry.get('tokens')
+        if tokens is not None:
+            if len(tokens) == 0:
+                slices += block.remove_context()
+            else:
+                slices += block.context.prune(tokens)
+    return slices
