@@ -82,3 +82,8 @@ INFERENCERS = Registry('inferencer', parent=MMENGINE_INFERENCERS, scope='mmnas')
 #: mmeval-style metrics, built inside ``MMEvalMetric`` by name.
 MMEVAL_METRICS = Registry('mmeval metric', scope='mmnas', locations=['mmnas.evaluation'])
 FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, scope='mmnas')
+
+#: Architecture-step rules of bilevel searches (``BilevelTrainLoop``'s ``arch_updater``):
+#: DARTS's first/second-order α step, DenseNAS's path-probability step. mmengine has no root
+#: registry of this kind, so it stands alone; loops build from it with ``get``.
+ARCH_UPDATERS = Registry('arch updater', scope='mmnas', locations=_ENGINE)

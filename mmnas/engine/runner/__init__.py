@@ -1,3 +1,8 @@
+from .arch_updater import BaseArchUpdater, build_arch_updater, compute_loss
+from .bilevel_loop import BilevelTrainLoop
 from .derive_loop import DeriveArchLoop, get_searchable_backbone
 
-__all__ = ['DeriveArchLoop', 'get_searchable_backbone']
+__all__ = [
+    'DeriveArchLoop', 'get_searchable_backbone', 'BilevelTrainLoop', 'BaseArchUpdater',
+    'build_arch_updater', 'compute_loss'
+]

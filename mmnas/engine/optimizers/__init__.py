@@ -1,0 +1,3 @@
+from .arch_weight_constructor import ArchWeightOptimWrapperConstructor
+
+__all__ = ['ArchWeightOptimWrapperConstructor']
