@@ -4,7 +4,7 @@ import itertools
 import pytest
 import torch
 
-from densenas_paths import all_paths, path_prob, random_graph
+from .densenas_paths import all_paths, path_prob, random_graph
 
 from mmnas.densenas import chained_cost, local_cost, rebalance_alpha, viterbi
 
