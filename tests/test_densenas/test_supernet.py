@@ -3,7 +3,7 @@ import copy
 
 import pytest
 import torch
-from densenas_paths import all_paths, path_prob
+from .densenas_paths import all_paths, path_prob
 
 from mmnas.cost import CostTable, count_complexity
 from mmnas.densenas import DenseNASCostModel, DenseNASRouted, count_paths
@@ -62,7 +62,8 @@ def test_a_weight_step_touches_only_the_sampled_operations(tiny_space):
     weights = [p for n, p in net.named_parameters() if not n.startswith(('alphas', 'betas'))]
     opt = torch.optim.SGD(weights, lr=0.1, momentum=0.9, weight_decay=4e-5)
     x = torch.randn(2, 3, 32, 32)
-    net.detach_arch = True
+    for p in net.arch_parameters():  # as BilevelTrainLoop freezes them in a weight step
+        p.requires_grad_(False)
     for step in range(3):
         active = net.sample_ops(1)
         before = copy.deepcopy(net.state_dict())
