@@ -1,0 +1,42 @@
+# HR-NAS-A on ADE20K (seed §1): the Cityscapes optimizer, one cycle and λ = 1.6e-4 on 512x512
+# crops, 512x2048 test, batch 64 (8 GPUs x 8), 200 epochs, 150 classes; a 180-channel head as
+# the authors' ADE20K head. HR-NAS-B: hrnas-b_ade20k.py.
+_base_ = [
+    './_base_/hrnas-supernet_fcn.py', 'mmseg::_base_/datasets/ade20k.py',
+    'mmseg::_base_/default_runtime.py', './_base_/seg_adamw-onecycle.py'
+]
+
+crop_size = (512, 512)
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    decode_head=dict(channels=180, num_classes=150))
+train_dataloader = dict(batch_size=8, num_workers=4,
+                        sampler=dict(type='DefaultSampler', shuffle=True))
+val_dataloader = dict(num_workers=4)
+test_dataloader = val_dataloader
+# mIoU, mAcc and aAcc (the seed's three numbers) in percent, plus a per-class table.
+val_evaluator = dict(
+    _delete_=True,
+    type='mmnas.MMEvalMetric',
+    metric=dict(type='MeanIoU', classwise_results=True),
+    scale=100)
+test_evaluator = val_evaluator
+
+max_epochs = 200
+param_scheduler = [
+    dict(type='OneCycleLR', eta_max=0.04, div_factor=25, final_div_factor=1, pct_start=0.3,
+         by_epoch=True, begin=0, end=max_epochs, convert_to_iter_based=True)
+]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=25)
+auto_scale_lr = dict(enable=False, base_batch_size=64)
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=50),
+    checkpoint=dict(type='CheckpointHook', by_epoch=True, interval=25, max_keep_ckpts=3,
+                    save_best='mIoU'))
+
+custom_hooks = [
+    dict(type='mmnas.ProgressiveShrinkHook', penalty=1.6e-4, warmup=25, interval=25,
+         by_epoch=True, input_shape=(3, 512, 512), calib_batches=10),
+    dict(type='EMAHook', momentum=1e-4),
+]
+search_cfg = dict(type='mmnas.DeriveArchLoop', input_shape=(3, 512, 512))

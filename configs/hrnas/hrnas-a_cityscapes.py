@@ -1,0 +1,47 @@
+# HR-NAS-A on Cityscapes (seed §1): the paper's supernet shrunk during training by the
+# FLOPs-weighted L1 penalty λ = 1.6e-4 (HR-NAS-B: 6.0e-5, hrnas-b_cityscapes.py).
+# 512x1024 crops, 1024x2048 test, batch 32 (8 GPUs x 4), AdamW lr 0.04 with one cycle down
+# to 0.0016, weight decay 1e-5, EMA 0.9999, 430 epochs; stock mmseg augmentation (resize,
+# crop, flip, photometric distortion).
+_base_ = [
+    './_base_/hrnas-supernet_fcn.py', 'mmseg::_base_/datasets/cityscapes.py',
+    'mmseg::_base_/default_runtime.py', './_base_/seg_adamw-onecycle.py'
+]
+
+crop_size = (512, 1024)
+model = dict(data_preprocessor=dict(size=crop_size), decode_head=dict(num_classes=19))
+
+# Epoch-based, as the paper counts its schedule: a finite sampler per epoch.
+train_dataloader = dict(batch_size=4, num_workers=4,
+                        sampler=dict(type='DefaultSampler', shuffle=True))
+val_dataloader = dict(num_workers=4)
+test_dataloader = val_dataloader
+# mIoU, mAcc and aAcc (the seed's three numbers) in percent, plus a per-class table.
+val_evaluator = dict(
+    _delete_=True,
+    type='mmnas.MMEvalMetric',
+    metric=dict(type='MeanIoU', classwise_results=True),
+    scale=100)
+test_evaluator = val_evaluator
+
+max_epochs = 430
+param_scheduler = [
+    dict(type='OneCycleLR', eta_max=0.04, div_factor=25, final_div_factor=1, pct_start=0.3,
+         by_epoch=True, begin=0, end=max_epochs, convert_to_iter_based=True)
+]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=10)
+auto_scale_lr = dict(enable=False, base_batch_size=32)
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=50),
+    checkpoint=dict(type='CheckpointHook', by_epoch=True, interval=10, max_keep_ckpts=3,
+                    save_best='mIoU'))
+
+# λ warms up over the first 25 epochs; vanished channels are cut every 10 epochs (at each
+# validation, as the authors do). EMA 0.9999 is mmengine's momentum 1e-4.
+custom_hooks = [
+    dict(type='mmnas.ProgressiveShrinkHook', penalty=1.6e-4, warmup=25, interval=10,
+         by_epoch=True, input_shape=(3, 512, 1024), calib_batches=10),
+    dict(type='EMAHook', momentum=1e-4),
+]
+
+search_cfg = dict(type='mmnas.DeriveArchLoop', input_shape=(3, 512, 1024))
