@@ -516,10 +516,12 @@ class _KittiProtocol:
         self.dt_splits = np.cumsum(self.num_dt)[:-1]
         num_levels = len(LEVELS)
         self.shape = (len(classes), len(DIFFICULTIES), num_levels)
+        # Explicit row count: a frame set without any detection has zero columns.
+        num_evals = int(np.prod(self.shape))
         self.ignored_gt = np.repeat(_ignore_states(self.gt, classes, True), num_levels,
-                                    axis=1).reshape(-1, len(self.gt['name']))
+                                    axis=1).reshape(num_evals, len(self.gt['name']))
         self.ignored_dt = np.repeat(_ignore_states(self.dt, classes, False), num_levels,
-                                    axis=1).reshape(-1, len(self.dt['name']))
+                                    axis=1).reshape(num_evals, len(self.dt['name']))
         self.num_valid_gt = (self.ignored_gt == 0).sum(axis=1)
         # Orientation similarity needs predicted angles (-10 is "none") and annotated ones.
         alpha_gt = [a for a in np.split(self.gt['alpha'], self.gt_splits) if len(a)]

@@ -550,6 +550,17 @@ def test_classes_are_evaluated_independently(stock):
     assert all(abs(reordered[key] - three[key]) < 1e-9 for key in three)
 
 
+def test_no_detection_at_all_scores_zero(stock):
+    """An untrained detector may output nothing in any frame: every AP is 0, no crash."""
+    gts, classes = stock['gt_annos'], stock['classes']
+    empty = [{key: value[:0] for key, value in dt.items()} for dt in stock['dt_annos']]
+    result = kitti_ap(gts, empty, classes)
+    # No predicted angle, so no orientation similarity (as kitti_eval), every AP reported.
+    full = kitti_ap(gts, stock['dt_annos'], classes)
+    assert sorted(result) == sorted(key for key in full if 'AOS' not in key)
+    assert all(value == 0 for value in result.values())
+
+
 def test_metric_accumulates_batches(stock):
     gts, dts, classes = stock['gt_annos'], stock['dt_annos'], stock['classes']
     metric = KittiAP(classes=classes)

@@ -1,0 +1,66 @@
+# HR-NAS-A for COCO keypoints at 256x192 (seed §1): the paper's supernet in mmpose's top-down
+# heatmap estimator, shrunk during training by the FLOPs-weighted L1 penalty λ = 1e-6
+# (HR-NAS-B: 1e-8, hrnas-b_coco-256x192.py). The HR-NAS pose head: all four branches resized
+# to stride 4 and concatenated (270 channels, mmpose's FeatureMapProcessor), then HeatmapHead.
+# Adam lr 1e-3, weight decay 1e-8, ×0.1 at epochs 170 and 200 of 210, batch 384 (8 GPUs x 48),
+# EMA 0.9999; random scaling and rotation as the only augmentation; single-crop testing.
+_base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_hrnet-w32_8xb64-210e_coco-256x192.py']
+
+input_size = (192, 256)
+codec = dict(type='MSRAHeatmap', input_size=input_size, heatmap_size=(48, 64), sigma=2)
+norm_cfg = dict(type='SyncBN', momentum=0.01, eps=1e-3, requires_grad=True)
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='mmnas.HRNASSuperNet',
+        expand_ratio=4,
+        kernel_sizes=(3, 5, 7),
+        context=dict(type='mmnas.LightweightTransformer', num_tokens=8, proj_size=8),
+        norm_cfg=norm_cfg),
+    neck=dict(type='FeatureMapProcessor', concat=True),
+    head=dict(in_channels=18 + 36 + 72 + 144, decoder=codec),
+    test_cfg=dict(flip_test=False))
+
+# Scaling and rotation only: no flip, no half-body, no shift.
+train_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale'),
+    dict(type='RandomBBoxTransform', shift_prob=0.0),
+    dict(type='TopdownAffine', input_size=input_size),
+    dict(type='GenerateTarget', encoder=codec),
+    dict(type='PackPoseInputs')
+]
+val_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale'),
+    dict(type='TopdownAffine', input_size=input_size),
+    dict(type='PackPoseInputs')
+]
+train_dataloader = dict(batch_size=48, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+test_dataloader = val_dataloader
+
+# COCO OKS AP / AP50 / AP75 / AP(M) / AP(L) / AR and PCK through mmeval.
+val_evaluator = [
+    dict(type='mmnas.MMEvalMetric', metric=dict(
+        type='CocoKeypointAP', ann_file='data/coco/annotations/person_keypoints_val2017.json')),
+    dict(type='mmnas.MMEvalMetric', metric=dict(type='PCKAccuracy', thr=0.05)),
+]
+test_evaluator = val_evaluator
+
+optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3, betas=(0.9, 0.999), weight_decay=1e-8))
+param_scheduler = [
+    dict(type='MultiStepLR', begin=0, end=210, milestones=[170, 200], gamma=0.1, by_epoch=True)
+]
+train_cfg = dict(max_epochs=210, val_interval=10)
+auto_scale_lr = dict(base_batch_size=384)
+default_hooks = dict(checkpoint=dict(save_best='coco/AP', rule='greater', max_keep_ckpts=3))
+
+# λ warms up over the first 10 epochs; vanished channels are cut every 30 epochs (the authors'
+# pose evaluation interval) with FLOPs counted at the input size.
+custom_hooks = [
+    dict(type='mmnas.ProgressiveShrinkHook', penalty=1e-6, warmup=10, interval=30,
+         by_epoch=True, input_shape=(3, 256, 192), calib_batches=10),
+    dict(type='EMAHook', momentum=1e-4),
+]
+search_cfg = dict(type='mmnas.DeriveArchLoop', input_shape=(3, 256, 192))
