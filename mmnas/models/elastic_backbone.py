@@ -10,7 +10,9 @@ from contextlib import contextmanager
 from typing import Iterator, List, Optional, Sequence
 
 import torch.nn.functional as F
-from torch import Tensor
+from mmcv.cnn.bricks import DropPath
+from torch import Tensor, nn
+from torch.nn.modules.dropout import _DropoutNd
 
 from .base_backbone import SearchableBackbone
 
@@ -23,6 +25,24 @@ def resize_short_side(x: Tensor, size: int, mode: str = 'bicubic') -> Tensor:
     scale = size / min(h, w)
     out = (size, int(round(w * scale))) if h <= w else (int(round(h * scale)), size)
     return F.interpolate(x, out, mode=mode, align_corners=False)
+
+
+@contextmanager
+def no_regularization(model: nn.Module) -> Iterator[None]:
+    """Dropout and drop-path off (eval behaviour) inside the block, BN left as it is.
+
+    BigNAS regularises only the biggest child: the others, and BN re-calibration, run
+    without them.
+    """
+    layers = [m for m in model.modules() if isinstance(m, (_DropoutNd, DropPath))]
+    modes = [m.training for m in layers]
+    for m in layers:
+        m.training = False
+    try:
+        yield
+    finally:
+        for m, mode in zip(layers, modes):
+            m.training = mode
 
 
 class ElasticBackbone(SearchableBackbone):

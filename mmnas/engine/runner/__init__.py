@@ -1,8 +1,10 @@
 from .arch_updater import BaseArchUpdater, build_arch_updater, compute_loss
 from .bilevel_loop import BilevelTrainLoop
+from .child_eval import ChildrenValLoop, calibrate_child, evaluate_child, get_elastic_backbone
 from .derive_loop import DeriveArchLoop, get_searchable_backbone
 
 __all__ = [
     'DeriveArchLoop', 'get_searchable_backbone', 'BilevelTrainLoop', 'BaseArchUpdater',
-    'build_arch_updater', 'compute_loss'
+    'build_arch_updater', 'compute_loss', 'ChildrenValLoop', 'calibrate_child', 'evaluate_child',
+    'get_elastic_backbone'
 ]

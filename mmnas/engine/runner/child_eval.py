@@ -1,0 +1,118 @@
+"""Evaluate one child of an elastic supernet: slice, re-calibrate BN, run the evaluator.
+
+Shared by BigNAS's validation of its biggest and smallest children during training and by
+the coarse-to-fine search. A child's BN statistics are not the supernet's (every child saw
+different activations through the same BN), so they are recomputed on training batches at
+the child's resolution before it is evaluated.
+"""
+from typing import Iterable, Optional, Sequence
+
+import torch
+from mmengine.dist import all_reduce_params
+from mmengine.model import is_model_wrapper
+from mmengine.runner import Runner, ValLoop
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from mmnas.models import ElasticBackbone, no_regularization
+from mmnas.registry import LOOPS
+from mmnas.utils.config_check import ConfigError
+from ..utils import recalibrate_bn
+from .derive_loop import get_searchable_backbone
+
+
+def get_elastic_backbone(model) -> ElasticBackbone:
+    backbone = get_searchable_backbone(model)
+    if not isinstance(backbone, ElasticBackbone):
+        raise ConfigError(f'model.backbone is a {type(backbone).__name__}, not an elastic '
+                          'supernet (mmnas.models.ElasticBackbone): it has no children')
+    return backbone
+
+
+def training_batches(runner: Runner) -> Iterable[dict]:
+    """Training batches for BN re-calibration: the iteration-based train loop's own endless
+    iterator when it has one (a second iterator over an ``InfiniteSampler`` loader comes out
+    empty once the first is gone), else the training data loader."""
+    loop = runner.train_loop
+    iterator = getattr(loop, 'dataloader_iterator', None)
+    return loop.dataloader if iterator is None else iterator
+
+
+@torch.no_grad()
+def calibrate_child(model, arch: dict, data_batches: Iterable[dict], num_batches: int) -> int:
+    """Set the child ``arch`` and recompute its BN statistics on ``num_batches`` batches at
+    its resolution, dropout and drop-path off. In a multi-process run every process then
+    holds the average of all processes' statistics. Returns the batches used."""
+    net = model.module if is_model_wrapper(model) else model
+    backbone = get_elastic_backbone(net)
+    backbone.set_arch(arch)
+    with backbone.input_resolution(backbone.arch_resolution(arch)), no_regularization(net):
+        used = recalibrate_bn(net, data_batches, num_batches)
+    if used == 0:
+        raise RuntimeError('BN re-calibration got no training batch: the data loader is empty')
+    stats = [b for m in net.modules() if isinstance(m, _BatchNorm) and m.track_running_stats
+             for b in (m.running_mean, m.running_var)]
+    all_reduce_params(stats, op='mean')
+    return used
+
+
+@torch.no_grad()
+def evaluate_child(runner: Runner, arch: dict, num_bn_batches: int,
+                   dataloader: Optional[Iterable] = None, evaluator=None) -> dict:
+    """BN re-calibration on ``runner.train_dataloader``, then the metrics of the child
+    ``arch`` on ``dataloader`` / ``evaluator`` (the runner's validation ones by default)."""
+    model = runner.model
+    net = model.module if is_model_wrapper(model) else model
+    calibrate_child(model, arch, training_batches(runner), num_bn_batches)
+    backbone = get_elastic_backbone(net)
+    dataloader = runner.val_dataloader if dataloader is None else dataloader
+    evaluator = runner.val_evaluator if evaluator is None else evaluator
+    training = net.training
+    net.eval()
+    try:
+        with backbone.input_resolution(backbone.arch_resolution(arch)):
+            for batch in dataloader:
+                outputs = model.val_step(batch)
+                evaluator.process(data_samples=outputs, data_batch=batch)
+        return evaluator.evaluate(len(dataloader.dataset))
+    finally:
+        net.train(training)
+
+
+@LOOPS.register_module()
+class ChildrenValLoop(ValLoop):
+    """Validate chosen children of an elastic supernet, each after BN re-calibration.
+
+    Metrics come back per child, ``<child>/<metric>`` (e.g. ``max/accuracy/top1``,
+    ``min/accuracy/top1``). The supernet is set back to the child it computed before.
+
+    Args:
+        runner, dataloader, evaluator, fp16: as ``ValLoop``.
+        children: ``'max'`` (biggest) and/or ``'min'`` (smallest).
+        num_bn_batches: training batches for BN re-calibration (AttentiveNAS: 64).
+    """
+
+    def __init__(self, runner, dataloader, evaluator, children: Sequence[str] = ('max', 'min'),
+                 num_bn_batches: int = 64, fp16: bool = False) -> None:
+        super().__init__(runner, dataloader, evaluator, fp16)
+        unknown = set(children) - {'max', 'min'}
+        if not children or unknown:
+            raise ConfigError(f'ChildrenValLoop: children must be among "max", "min", got '
+                              f'{list(children)}')
+        self.children = tuple(children)
+        self.num_bn_batches = num_bn_batches
+
+    def run(self) -> dict:
+        self.runner.call_hook('before_val')
+        self.runner.call_hook('before_val_epoch')
+        backbone = get_elastic_backbone(self.runner.model)
+        current = backbone.current_arch
+        metrics = {}
+        for name in self.children:
+            arch = backbone.max_arch() if name == 'max' else backbone.min_arch()
+            result = evaluate_child(self.runner, arch, self.num_bn_batches, self.dataloader,
+                                    self.evaluator)
+            metrics.update({f'{name}/{k}': v for k, v in result.items()})
+        backbone.set_arch(current)
+        self.runner.call_hook('after_val_epoch', metrics=metrics)
+        self.runner.call_hook('after_val')
+        return metrics
