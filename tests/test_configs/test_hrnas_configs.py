@@ -101,7 +101,8 @@ def test_paper_model_builds_and_runs(repo_root, task):
 
 
 def cpu_epoch(cfg: Config, task: str, root: str, work_dir: str) -> Config:
-    """The config's recipe for one epoch of two samples, a one-block supernet, no workers."""
+    """The config's recipe for one epoch of four samples (two iterations) with a one-block
+    supernet and no loader workers."""
     cfg = Config(retarget(cfg.to_dict(), TASKS[task][0], root))
     cfg.work_dir = work_dir
     cfg.model.backbone.stages = ONE_BLOCK_STAGES
@@ -113,7 +114,7 @@ def cpu_epoch(cfg: Config, task: str, root: str, work_dir: str) -> Config:
         loader = cfg[name]
         loader.update(batch_size=2, num_workers=0, persistent_workers=False)
         dataset = loader.dataset.get('dataset', loader.dataset)
-        dataset.indices = 2
+        dataset.indices = 4
     hook = shrink_hook(cfg)
     hook.update(warmup=0, interval=1, calib_batches=1,
                 input_shape=(hook.input_shape[0], 64, 64))

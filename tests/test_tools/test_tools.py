@@ -30,6 +30,18 @@ def test_train_test_search_resume(tmp_path, small_config, run_tool, capsys):
     assert sum(p.numel() for p in net.parameters()) == spec.cost['params']
     assert net(torch.randn(1, 3, 64, 128))[0].shape == (1, 8, 16, 32)
 
+    # The exported network retrains and tests in the same stock pipeline, from its spec alone.
+    retrain = tmp_path / 'retrain.py'
+    retrain.write_text(f'''_base_ = [{str(small_config)!r}]
+model = dict(backbone=dict(_delete_=True, type='mmnas.SearchedBackbone',
+                           arch_spec={str(work_dir / 'arch.json')!r}))
+custom_hooks = []
+''')
+    assert run_tool('train', retrain, '--work-dir', tmp_path / 'retrain') == 0
+    assert run_tool('test', retrain, tmp_path / 'retrain' / 'iter_2.pth',
+                    '--work-dir', tmp_path / 'retrain') == 0
+    assert 'mIoU' in capsys.readouterr().out
+
     assert run_tool('train', small_config, '--work-dir', work_dir, '--resume',
                     '--cfg-options', 'train_cfg.max_iters=3') == 0
     assert 'resumed epoch: 0, iter: 2' in capsys.readouterr().out
