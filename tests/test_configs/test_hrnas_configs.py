@@ -8,6 +8,7 @@ import os.path as osp
 
 import pytest
 import torch
+import yaml
 from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import MODELS, DefaultScope
@@ -57,6 +58,10 @@ def shrink_hook(cfg: Config) -> dict:
 def test_every_paper_config_is_covered(repo_root):
     found = {osp.basename(p) for p in glob.glob(osp.join(repo_root, 'configs/hrnas/hrnas-?_*'))}
     assert found == {f'hrnas-{v}_{t}.py' for v in 'ab' for t in TASKS}
+    # mim finds them through the metafile that model-index.yml imports.
+    with open(osp.join(repo_root, 'configs/hrnas/metafile.yml')) as f:
+        listed = {osp.basename(m['Config']) for m in yaml.safe_load(f)['Models']}
+    assert listed == found
 
 
 @pytest.mark.parametrize('task', sorted(TASKS))
