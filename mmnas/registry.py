@@ -32,7 +32,7 @@ from mmengine.registry import WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZER
 from mmengine.registry import Registry
 
 #: Method packages: importing one registers its backbone, hooks, loops and transforms.
-METHOD_PACKAGES = ['mmnas.hrnas', 'mmnas.bignas', 'mmnas.densenas']
+METHOD_PACKAGES = ['mmnas.hrnas', 'mmnas.bignas', 'mmnas.densenas', 'mmnas.unnas']
 _ENGINE = ['mmnas.engine'] + METHOD_PACKAGES
 _MODELS = ['mmnas.models', 'mmnas.structures'] + METHOD_PACKAGES
 _DATA = ['mmnas.datasets'] + METHOD_PACKAGES

@@ -40,6 +40,9 @@ TINY = {
                                  dict(channels=24, stride=1, ops=['ir_k7_e6', 'conv_k1'])],
                          stem=dict(channels=8, stride=2), out_indices=(0, 1, 2)),
                     (3, 64, 48)),
+    'DARTSCellNet': (dict(channels=8, num_cells=4, out_indices=(0, 1, 3)), (3, 64, 32)),
+    'DARTSNet': (dict(genotype='DARTS_V2', channels=8, num_cells=5, out_indices=(1, 4),
+                      drop_path_rate=0.2), (3, 64, 32)),
 }
 
 

@@ -1,0 +1,11 @@
+"""UnNAS (Liu et al., ECCV 2020) on DARTS (Liu et al., ICLR 2019): the DARTS cell search space,
+searched by a bilevel loop with labels (NAS) or with a pretext task instead (UnNAS), derived
+to a genotype and evaluated as a fixed network."""
+from .genotype import GENOTYPES, check_genotype, derive_cell, derive_genotype
+from .network import DARTSCellNet, DARTSNet, MixedOp
+from .operations import PRIMITIVES, build_op
+
+__all__ = [
+    'DARTSCellNet', 'DARTSNet', 'MixedOp', 'PRIMITIVES', 'build_op', 'GENOTYPES',
+    'check_genotype', 'derive_cell', 'derive_genotype'
+]
