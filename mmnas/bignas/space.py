@@ -172,12 +172,20 @@ class SearchSpace:
                 archs.append(arch)
         return archs
 
-    def neighbours(self, arch: Mapping) -> List[dict]:
-        """Children one step away from ``arch`` in one choice list."""
+    def neighbours(self, arch: Mapping,
+                   dims: Sequence[str] = ('resolution', ) + STAGE_DIMS) -> List[dict]:
+        """Children one step away from ``arch`` in one choice list of a dimension in ``dims``
+        (``'width'`` covers first_conv and last_conv too)."""
         self.check(arch)
+        unknown = set(dims) - {'resolution', *STAGE_DIMS}
+        if unknown:
+            raise ConfigError(f'search space dims: unknown {sorted(unknown)}, expected among '
+                              f"{['resolution', *STAGE_DIMS]}")
         out = []
 
-        def step(choices, value, set_value):
+        def step(choices, value, set_value, dim):
+            if dim not in dims:
+                return
             i = choices.index(value)
             for j in (i - 1, i + 1):
                 if 0 <= j < len(choices):
@@ -187,15 +195,15 @@ class SearchSpace:
 
         if self.resolution:
             step(self.resolution, arch['resolution'],
-                 lambda a, v: a.__setitem__('resolution', v))
+                 lambda a, v: a.__setitem__('resolution', v), 'resolution')
         step(self.first_conv['width'], arch['first_conv']['width'],
-             lambda a, v: a['first_conv'].__setitem__('width', v))
+             lambda a, v: a['first_conv'].__setitem__('width', v), 'width')
         for i, s in enumerate(self.stages):
             for d in STAGE_DIMS:
                 step(s[d], arch['stages'][i][d],
-                     lambda a, v, i=i, d=d: a['stages'][i].__setitem__(d, v))
+                     lambda a, v, i=i, d=d: a['stages'][i].__setitem__(d, v), d)
         step(self.last_conv['width'], arch['last_conv']['width'],
-             lambda a, v: a['last_conv'].__setitem__('width', v))
+             lambda a, v: a['last_conv'].__setitem__('width', v), 'width')
         return out
 
     def check(self, arch: Mapping) -> None:

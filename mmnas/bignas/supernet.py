@@ -20,7 +20,8 @@ supernet serve every child, and the head's lower-index slice is what the child u
 With ``arch`` the class builds that child as a standalone static network (``nn.Conv2d`` and
 ``nn.BatchNorm2d`` of the child's shapes, blocks beyond ``d_i`` absent), with the same
 parameter names as the supernet: :func:`~mmnas.models.ops.slice_state_dict` gives its
-weights.
+weights. A static child with an input resolution resizes its input (bicubic, short side) to
+it, as the supernet does for that child: both take the same prefetched crop (seed §C).
 """
 import itertools
 import random
@@ -31,7 +32,7 @@ from mmcv.cnn import build_activation_layer
 from mmcv.cnn.bricks import DropPath
 from torch import Tensor, nn
 
-from mmnas.models import ElasticBackbone, FeatureInfo
+from mmnas.models import ElasticBackbone, FeatureInfo, resize_short_side
 from mmnas.models.ops import ElasticBatchNorm2d, ElasticConv2d, pad_channels
 from mmnas.registry import MODELS
 from mmnas.structures import ArchSpec, jsonable_config
@@ -278,8 +279,10 @@ class BigNASSuperNet(ElasticBackbone):
                      ) -> List[dict]:
         return self.space.coarse(levels, dims)
 
-    def mutate_arch(self, arch: dict) -> List[dict]:
-        return self.space.neighbours(arch)
+    def mutate_arch(self, arch: dict,
+                    dims: Sequence[str] = ('resolution', 'width', 'depth', 'kernel', 'expand')
+                    ) -> List[dict]:
+        return self.space.neighbours(arch, dims)
 
     def export_arch(self) -> ArchSpec:
         """The current child as a static network: ``ArchSpec.build()`` gives a
@@ -289,6 +292,8 @@ class BigNASSuperNet(ElasticBackbone):
 
     def forward(self, x: Tensor) -> tuple:
         outs = {}
+        if self.static and self._arch.get('resolution'):
+            x = resize_short_side(x, self._arch['resolution'])
         x = self.first_conv(x)
         for i, (stage, a) in enumerate(zip(self.stages, self._arch['stages'])):
             for block in itertools.islice(stage, a['depth']):

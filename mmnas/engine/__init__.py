@@ -1,14 +1,15 @@
 """Training and search machinery shared by the methods: loops, hooks, optimizer wrappers."""
 from .optimizers import ArchWeightOptimWrapperConstructor
-from .runner import (BaseArchUpdater, BilevelTrainLoop, ChildrenValLoop, DeriveArchLoop,
-                     calibrate_child, evaluate_child, get_elastic_backbone,
-                     get_searchable_backbone)
+from .runner import (BaseArchUpdater, BilevelTrainLoop, ChildrenValLoop, CoarseToFineSearchLoop,
+                     DeriveArchLoop, calibrate_child, child_state_dict, evaluate_child,
+                     get_elastic_backbone, get_searchable_backbone)
 from .schedulers import ExpDecayConstantEndLR, ExpDecayConstantEndParamScheduler
 from .utils import recalibrate_bn
 
 __all__ = [
     'DeriveArchLoop', 'get_searchable_backbone', 'recalibrate_bn', 'ChildrenValLoop',
-    'calibrate_child', 'evaluate_child', 'get_elastic_backbone', 'ExpDecayConstantEndLR',
+    'CoarseToFineSearchLoop', 'child_state_dict', 'calibrate_child', 'evaluate_child',
+    'get_elastic_backbone', 'ExpDecayConstantEndLR',
     'ExpDecayConstantEndParamScheduler', 'ArchWeightOptimWrapperConstructor', 'BilevelTrainLoop',
     'BaseArchUpdater'
 ]

@@ -75,14 +75,15 @@ class ElasticBackbone(SearchableBackbone):
         """A uniformly random child; all randomness comes from ``rng``."""
 
     @abstractmethod
-    def coarse_archs(self, levels: Sequence[float]) -> List[dict]:
-        """The coarse grid: children whose every dimension sits at the same relative
-        position (``levels``, 0 = smallest choice, 1 = largest) in all stages."""
+    def coarse_archs(self, levels: Sequence[float], dims: Sequence[str]) -> List[dict]:
+        """The coarse grid: children whose every dimension of ``dims`` sits at one relative
+        position (``levels``, 0 = smallest choice, 1 = largest) in all stages, the other
+        dimensions at their largest."""
 
     @abstractmethod
-    def mutate_arch(self, arch: dict) -> List[dict]:
+    def mutate_arch(self, arch: dict, dims: Sequence[str]) -> List[dict]:
         """All children that differ from ``arch`` by one step in one dimension of one stage
-        (or of the resolution)."""
+        (or of the resolution), among the dimensions ``dims``."""
 
     def arch_resolution(self, arch: dict) -> Optional[int]:
         """The input resolution (short side) of ``arch``, ``None`` if not elastic."""

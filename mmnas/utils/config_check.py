@@ -92,6 +92,8 @@ def check_types(cfg: Config) -> None:
     scope = cfg.get('default_scope') or 'mmengine'
     registries = _registries(scope)
     for path, node in _walk(cfg.to_dict(), ''):
+        if path.split('.')[-1] == 'clip_grad':
+            continue  # mmengine's clip_grad type is 'norm' or 'value', no registered name
         for key in _TYPE_KEYS:
             name = node.get(key)
             if not isinstance(name, str) or (key == 'constructor' and 'optim' not in path):

@@ -1,0 +1,28 @@
+# Coarse-to-fine selection of a BigNAS child under a FLOPs budget, on a trained supernet:
+# a coarse grid over stage-level choices (resolution, width, depth, expand, each at 0, 1/2 or
+# 1 of its range in every stage) within the budget, then two fine rounds mutating one stage's
+# width, depth, kernel or expand (or the resolution) around the 3 best. Each child's BN
+# statistics are re-computed on 64 training batches before it is evaluated.
+#
+#   python tools/search.py configs/bignas/bignas-search_in1k.py SUPERNET.pth \
+#       --cfg-options search_cfg.max_flops=600e6
+#
+# writes arch.json (ArchSpec), child.pth (sliced weights), candidates.json and pareto.png;
+# configs/bignas/bignas-child_in1k.py then tests or fine-tunes the child.
+#
+# BigNAS selects on a held-out part of the training set; here the ImageNet validation set
+# stands in for it (set val_dataloader to a held-out split to keep the test set unseen).
+_base_ = ['./bignas-supernet_8xb128_in1k.py']
+
+search_cfg = dict(
+    type='mmnas.CoarseToFineSearchLoop',
+    input_shape=(3, 224, 224),  # the prefetched 224 centre crop, resized per child
+    max_flops=600e6,
+    min_flops=0,
+    metric='accuracy/top1',
+    coarse_levels=(0.0, 0.5, 1.0),
+    coarse_dims=('resolution', 'width', 'depth', 'expand'),
+    top_k=3,
+    fine_rounds=2,
+    fine_dims=('resolution', 'width', 'depth', 'kernel', 'expand'),
+    num_bn_batches=64)
