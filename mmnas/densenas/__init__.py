@@ -1,5 +1,6 @@
 """DenseNAS (Fang et al., CVPR 2020): a densely connected supernet of routing blocks searched
 with dropping-path and a chained, latency-aware cost, derived by Viterbi over the blocks."""
+from .arch_updater import DenseNASArchUpdater
 from .cost_model import DenseNASCostModel
 from .net import DenseNASNet
 from .ops import build_op
@@ -8,6 +9,7 @@ from .search_space import MBV2_SPACE, RESNET_SPACE
 from .supernet import DenseNASRouted, MixedLayer, count_paths
 
 __all__ = [
-    'DenseNASRouted', 'DenseNASNet', 'DenseNASCostModel', 'MixedLayer', 'build_op', 'viterbi',
-    'chained_cost', 'local_cost', 'rebalance_alpha', 'count_paths', 'MBV2_SPACE', 'RESNET_SPACE'
+    'DenseNASRouted', 'DenseNASNet', 'DenseNASArchUpdater', 'DenseNASCostModel', 'MixedLayer',
+    'build_op', 'viterbi', 'chained_cost', 'local_cost', 'rebalance_alpha', 'count_paths',
+    'MBV2_SPACE', 'RESNET_SPACE'
 ]

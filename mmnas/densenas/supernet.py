@@ -165,9 +165,6 @@ class DenseNASRouted(SearchableBackbone):
 
         self._active: Optional[List[Optional[List[int]]]] = None
         self._path: Optional[List[int]] = None
-        #: Weight steps: α and β enter the forward as constants, so that they collect no
-        #: gradient from the weights' loss.
-        self.detach_arch = False
 
         last = self.nodes[-1]
         self.feature_info = [FeatureInfo(last['channels'], last['stride'],
@@ -390,9 +387,6 @@ class DenseNASRouted(SearchableBackbone):
         path = self._path
         probs = None if path is not None else self.transition_probs()
         alphas = list(self.alphas)
-        if self.detach_arch:
-            alphas = [a.detach() for a in alphas]
-            probs = {e: p.detach() for e, p in probs.items()} if probs else probs
         layer_k = 0
         for j, block in enumerate(self.blocks, 1):
             num_layers = len(block.layers)
@@ -420,4 +414,3 @@ def count_paths(out_edges: Sequence[Sequence[int]]) -> int:
     for i in range(len(out_edges) - 2, -1, -1):
         counts[i] = sum(counts[j] for j in out_edges[i])
     return counts[0]
-
