@@ -1,0 +1,31 @@
+"""Two processes (gloo, CPU) train the same children and stay identical, with the stock DDP
+wrapper and no find_unused_parameters, though every child leaves parameters unused."""
+import os
+import os.path as osp
+import socket
+import subprocess
+import sys
+
+import torch
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def test_two_ranks_sample_the_same_children_and_stay_in_sync(tiny_cls_config, tmp_path):
+    script = osp.join(osp.dirname(osp.abspath(__file__)), 'dist_sandwich.py')
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    subprocess.run([
+        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
+        '--master_port', str(_free_port()), script, tiny_cls_config, str(tmp_path)
+    ], check=True, env=env, cwd=tmp_path, capture_output=True)
+    ranks = [torch.load(tmp_path / f'rank{r}.pth', weights_only=True) for r in (0, 1)]
+    assert [s for s, _ in ranks[0]['children']] == [0, 1]
+    assert ranks[0]['children'] == ranks[1]['children']
+    assert [n for n, _ in ranks[0]['children'][0][1]] == ['max', 'min', 'random0', 'random1']
+    # Each rank saw other images; gradients averaged before the step keep the weights equal.
+    for name, value in ranks[0]['params'].items():
+        torch.testing.assert_close(ranks[1]['params'][name], value, rtol=0, atol=1e-6)
