@@ -47,11 +47,11 @@ def _preprocess(state, prefix, x, reduce):
 
 def reference_darts(state, genotype, reduction_cells, x, last_stride=2):
     """The ImageNet-stem DARTS network of ``genotype`` in eval mode; output of the last cell."""
-    s0 = F.relu(_bn(state, 'stem0.1.', F.conv2d(x, state['stem0.0.weight'], stride=2,
-                                                    padding=1)))
+    s0 = F.conv2d(x, state['stem0.0.weight'], stride=2, padding=1)
+    s0 = F.relu(_bn(state, 'stem0.1.', s0))
     s0 = _bn(state, 'stem0.4.', F.conv2d(s0, state['stem0.3.weight'], stride=2, padding=1))
-    s1 = _bn(state, 'stem1.2.', F.conv2d(F.relu(s0), state['stem1.1.weight'], stride=2,
-                                           padding=1))
+    s1 = F.conv2d(F.relu(s0), state['stem1.1.weight'], stride=2, padding=1)
+    s1 = _bn(state, 'stem1.2.', s1)
     reduce_prev = True
     num_cells = 1 + max(int(k.split('.')[1]) for k in state if k.startswith('cells.'))
     for c in range(num_cells):

@@ -1,0 +1,36 @@
+import pytest
+
+
+@pytest.fixture(scope='session')
+def small_imagenet(tmp_path_factory) -> str:
+    """A small tiny-ImageNet: 4 classes, 8 training images each (two batches of 8 per half)."""
+    from mmnas.datasets.tiny import make_tiny_imagenet
+    root = str(tmp_path_factory.mktemp('data') / 'imagenet')
+    make_tiny_imagenet(root, num_classes=4, num_train_per_class=8, num_val_per_class=2,
+                       min_size=32, max_size=40)
+    return root
+
+
+@pytest.fixture
+def tiny_search_config(tmp_path, repo_root, small_imagenet):
+    """``make(name, extra='')``: configs/unnas/<name>.py on the small set, 2 epochs of
+    batch 8, α from the second epoch."""
+
+    def make(name: str, extra: str = '') -> str:
+        path = tmp_path / f'{name}.py'
+        path.write_text(f'''
+_base_ = [{repo_root + '/configs/unnas/' + name + '.py'!r}]
+data_root = {small_imagenet!r}
+tiny = dict(data_root=data_root, classes=data_root + '/meta/classes.txt')
+loader = dict(batch_size=8, dataset=dict(dataset=tiny))
+train_dataloader = loader
+train_cfg = dict(max_epochs=2, arch_dataloader=loader)
+param_scheduler = dict(weights=[dict(type='CosineAnnealingLR', T_max=2, by_epoch=True,
+                                     begin=0, end=2, convert_to_iter_based=True)])
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=2))
+randomness = dict(seed=0)
+{extra}
+''')
+        return str(path)
+
+    return make
