@@ -6,9 +6,11 @@ import mmnas.engine.runner.unrolled_arch_updater  # noqa: F401
 from .genotype import GENOTYPES, check_genotype, derive_cell, derive_genotype
 from .network import DARTSCellNet, DARTSNet, MixedOp
 from .operations import PRIMITIVES, build_op
-from .pretext import RotationPretext
+from .pretext import (ColorizationPretext, JigsawPretext, RotationPretext, TileConcatNeck,
+                      TileDataPreprocessor)
 
 __all__ = [
     'DARTSCellNet', 'DARTSNet', 'MixedOp', 'PRIMITIVES', 'build_op', 'GENOTYPES',
-    'check_genotype', 'derive_cell', 'derive_genotype', 'RotationPretext'
+    'check_genotype', 'derive_cell', 'derive_genotype', 'RotationPretext',
+    'ColorizationPretext', 'JigsawPretext', 'TileDataPreprocessor', 'TileConcatNeck'
 ]

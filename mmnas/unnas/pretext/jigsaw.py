@@ -1,0 +1,136 @@
+"""Jigsaw pretext (Noroozi & Favaro, 2016): cut an image into a grid of tiles, shuffle them by
+one of a fixed set of permutations and classify which; every tile goes through the same
+network and the tiles' pooled features are concatenated for the classifier."""
+import itertools
+from functools import lru_cache
+from typing import Sequence, Tuple
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmpretrain.models.utils.data_preprocessor import ClsDataPreprocessor
+from torch import Tensor, nn
+
+from mmnas.registry import MODELS, TRANSFORMS
+from mmnas.utils.config_check import ConfigError
+
+
+@lru_cache(maxsize=None)
+def max_hamming_permutations(num_tiles: int, count: int, seed: int = 0) -> np.ndarray:
+    """``count`` permutations of ``num_tiles`` tiles, ``(count, num_tiles)``, chosen greedily
+    for maximal Hamming distance (Noroozi & Favaro): start from a random one, then add the
+    permutation whose smallest distance to those chosen is largest (the first on ties)."""
+    total = int(np.prod(np.arange(1, num_tiles + 1)))
+    if not 1 <= count <= total:
+        raise ConfigError(f'jigsaw num_permutations={count}: expected 1..{total} for '
+                          f'{num_tiles} tiles')
+    candidates = np.array(list(itertools.permutations(range(num_tiles))), dtype=np.int8)
+    rng = np.random.RandomState(seed)
+    chosen = [rng.randint(total)]
+    nearest = (candidates != candidates[chosen[0]]).sum(1)
+    for _ in range(count - 1):
+        best = int(nearest.argmax())
+        chosen.append(best)
+        nearest = np.minimum(nearest, (candidates != candidates[best]).sum(1))
+    return candidates[chosen].astype(np.int64)
+
+
+@TRANSFORMS.register_module()
+class JigsawPretext(BaseTransform):
+    """Cut a square image into ``grid × grid`` tiles, shuffle them by permutation p of the
+    fixed set and set ``gt_label = p``.
+
+    Tile i of cell (i // grid, i % grid) is a random ``tile_ratio`` crop inside its cell (the
+    gaps and jitter keep the network from matching edges). Output tile k is input tile
+    ``perm[k]``. The tiles are stacked along the height into one ``(T · t, t, 3)`` image
+    (T = grid², t the tile size), which stock ``PackInputs`` and :class:`TileDataPreprocessor`
+    turn into ``T`` images per sample. With ``normalize_tiles`` each tile is standardised on
+    its own per channel (float32; then give the data preprocessor no mean/std).
+
+    Required keys: ``img`` ``(S, S, C)``. Modified keys: ``img``, ``img_shape``. Added keys:
+    ``gt_label``, ``jigsaw_perm``.
+
+    Args:
+        grid: tiles per side (3 in the paper; 2 on CIFAR-size images).
+        num_permutations: size of the permutation set (paper: 1000).
+        tile_ratio: tile side over cell side.
+        normalize_tiles: standardise each tile on its own.
+        seed: seed of the permutation set (every process must use the same).
+    """
+
+    def __init__(self, grid: int = 3, num_permutations: int = 1000, tile_ratio: float = 0.76,
+                 normalize_tiles: bool = True, seed: int = 0) -> None:
+        if grid < 2:
+            raise ConfigError(f'JigsawPretext.grid={grid}: expected at least 2')
+        if not 0 < tile_ratio <= 1:
+            raise ConfigError(f'JigsawPretext.tile_ratio={tile_ratio}: expected (0, 1]')
+        self.grid = grid
+        self.tile_ratio = tile_ratio
+        self.normalize_tiles = normalize_tiles
+        self.permutations = max_hamming_permutations(grid * grid, num_permutations, seed)
+
+    def transform(self, results: dict) -> dict:
+        img = results['img']
+        size = img.shape[0]
+        if img.shape[1] != size:
+            raise ValueError(f'JigsawPretext: image of shape {img.shape[:2]} is not square; '
+                             'crop it first (e.g. RandomResizedCrop / CenterCrop)')
+        cell = size // self.grid
+        tile = max(1, int(round(self.tile_ratio * cell)))
+        tiles = []
+        for i in range(self.grid * self.grid):
+            y, x = divmod(i, self.grid)
+            dy, dx = np.random.randint(cell - tile + 1, size=2)
+            tiles.append(img[y * cell + dy:y * cell + dy + tile,
+                             x * cell + dx:x * cell + dx + tile])
+        label = np.random.randint(len(self.permutations))
+        perm = self.permutations[label]
+        out = np.concatenate([tiles[j] for j in perm], axis=0)
+        if self.normalize_tiles:
+            t = out.reshape(len(perm), tile, tile, -1).astype(np.float32)
+            mean = t.mean(axis=(1, 2), keepdims=True)
+            std = t.std(axis=(1, 2), keepdims=True)
+            out = ((t - mean) / np.maximum(std, 1e-3)).reshape(out.shape)
+        results['img'] = np.ascontiguousarray(out)
+        results['img_shape'] = out.shape[:2]
+        results['gt_label'] = int(label)
+        results['jigsaw_perm'] = perm
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(grid={self.grid}, num_permutations='
+                f'{len(self.permutations)}, tile_ratio={self.tile_ratio})')
+
+
+@MODELS.register_module()
+class TileDataPreprocessor(ClsDataPreprocessor):
+    """mmpretrain's ``ClsDataPreprocessor``, then each sample's ``num_tiles`` tiles (stacked
+    along the height by :class:`JigsawPretext`) become samples of their own:
+    ``(N, C, T · t, t) → (N · T, C, t, t)``, sample n's tiles at rows n·T … n·T + T − 1."""
+
+    def __init__(self, num_tiles: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.num_tiles = num_tiles
+
+    def forward(self, data: dict, training: bool = False) -> dict:
+        data = super().forward(data, training)
+        inputs = data['inputs']
+        n, c, height, width = inputs.shape
+        if height != self.num_tiles * width:
+            raise ValueError(f'TileDataPreprocessor: inputs {tuple(inputs.shape)} are not '
+                             f'{self.num_tiles} square tiles stacked along the height')
+        tiles = inputs.view(n, c, self.num_tiles, width, width).transpose(1, 2)
+        data['inputs'] = tiles.reshape(n * self.num_tiles, c, width, width)
+        return data
+
+
+@MODELS.register_module()
+class TileConcatNeck(nn.Module):
+    """The tiles' pooled features of a sample side by side: ``(N · T, C) → (N, T · C)``
+    (after mmpretrain's ``GlobalAveragePooling``)."""
+
+    def __init__(self, num_tiles: int) -> None:
+        super().__init__()
+        self.num_tiles = num_tiles
+
+    def forward(self, inputs: Sequence[Tensor]) -> Tuple[Tensor, ...]:
+        return tuple(x.reshape(x.shape[0] // self.num_tiles, -1) for x in inputs)
