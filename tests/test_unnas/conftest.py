@@ -13,10 +13,10 @@ def small_imagenet(tmp_path_factory) -> str:
 
 @pytest.fixture
 def tiny_search_config(tmp_path, repo_root, small_imagenet):
-    """``make(name, extra='')``: configs/unnas/<name>.py on the small set, 2 epochs of
-    batch 8, α from the second epoch."""
+    """``make(name, max_epochs=2, arch_start=0.5)``: configs/unnas/<name>.py on the small set,
+    batch 8 (2 iterations per epoch), a checkpoint at the end."""
 
-    def make(name: str, extra: str = '') -> str:
+    def make(name: str, max_epochs: int = 2, arch_start: float = 0.5) -> str:
         path = tmp_path / f'{name}.py'
         path.write_text(f'''
 _base_ = [{repo_root + '/configs/unnas/' + name + '.py'!r}]
@@ -24,12 +24,11 @@ data_root = {small_imagenet!r}
 tiny = dict(data_root=data_root, classes=data_root + '/meta/classes.txt')
 loader = dict(batch_size=8, dataset=dict(dataset=tiny))
 train_dataloader = loader
-train_cfg = dict(max_epochs=2, arch_dataloader=loader)
-param_scheduler = dict(weights=[dict(type='CosineAnnealingLR', T_max=2, by_epoch=True,
-                                     begin=0, end=2, convert_to_iter_based=True)])
-default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=2))
+train_cfg = dict(max_epochs={max_epochs}, arch_start={arch_start}, arch_dataloader=loader)
+param_scheduler = dict(weights=[dict(type='CosineAnnealingLR', T_max={max_epochs}, by_epoch=True,
+                                     begin=0, end={max_epochs}, convert_to_iter_based=True)])
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval={max_epochs}))
 randomness = dict(seed=0)
-{extra}
 ''')
         return str(path)
 

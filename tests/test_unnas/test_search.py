@@ -1,5 +1,6 @@
 """UnNAS searches end to end: tools/train.py runs the bilevel search of a pretext config on
 the tiny set, tools/search.py derives the genotype into an ArchSpec that builds the network."""
+import pytest
 import torch
 
 from mmnas.structures import ArchSpec
@@ -29,3 +30,25 @@ def test_rotation_search(tmp_path, run_tool, tiny_search_config):
                         tiny_search_config('unnas-darts-search-rotation_tiny-imagenet'),
                         (3, 16, 16))
     assert spec.backbone['stem'] == 'cifar' and spec.cost['input_shape'] == [3, 16, 16]
+
+
+@pytest.mark.parametrize('name, input_shape', [
+    ('unnas-darts-search-colorization_tiny-imagenet', (1, 16, 16)),
+    ('unnas-darts-search-jigsaw_tiny-imagenet', (3, 12, 12)),
+    ('nas-darts-search_tiny-imagenet', (3, 16, 16)),
+])
+def test_other_tasks_search_one_epoch(tmp_path, run_tool, tiny_search_config, name,
+                                      input_shape):
+    """Colorization, jigsaw and the labels (NAS): the same search, one epoch with α from the
+    start, into a derived network."""
+    config = tiny_search_config(name, max_epochs=1, arch_start=0)
+    work_dir = tmp_path / name
+    assert run_tool('train', config, '--work-dir', work_dir) == 0
+    state = torch.load(work_dir / 'epoch_1.pth', map_location='cpu',
+                       weights_only=False)['state_dict']
+    assert (state['backbone.alpha_normal'].softmax(-1) - 1 / 8).abs().max() > 0.005
+    assert run_tool('search', config, work_dir / 'epoch_1.pth', '--work-dir',
+                    work_dir / 'search') == 0
+    net = ArchSpec.load(str(work_dir / 'search' / 'arch.json')).build()
+    assert net.stem0[0].in_channels == input_shape[0]
+    assert net(torch.randn(2, *input_shape))[0].shape[0] == 2
