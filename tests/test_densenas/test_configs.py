@@ -96,3 +96,14 @@ def test_retrain_builds_from_the_searched_spec(repo_root):
         type='mmnas.SearchedBackbone',
         arch_spec='work_dirs/densenas-mbv2-search_4xb88_in100/arch.json')
     assert cfg.optim_wrapper.optimizer.lr == 0.5 and cfg.train_cfg.max_epochs == 240
+
+
+def test_local_estimation_config_differs_only_in_the_estimation(repo_root):
+    """Seed Table 2's comparison: the same search, the same latency table, local estimation."""
+    chained = load(repo_root, 'densenas-mbv2-search_4xb88_in100.py').to_dict()
+    local = load(repo_root, 'densenas-mbv2-search-local_4xb88_in100.py').to_dict()
+    assert local['train_cfg']['arch_updater']['cost_cfg']['estimation'] == 'local'
+    for cfg in (chained, local):
+        cfg['train_cfg']['arch_updater']['cost_cfg'].pop('estimation')
+        cfg['cost_cfg'].pop('estimation')
+    assert local == chained
