@@ -261,10 +261,13 @@ class DARTSCellNet(_DARTSBase):
         self.multiplier = multiplier
         self._config = dict(channels=channels, num_cells=num_cells, in_channels=in_channels,
                             stem=stem, last_reduction_stride=last_reduction_stride,
-                            norm_cfg=copy.deepcopy(norm_cfg))
+                            norm_cfg=copy.deepcopy(norm_cfg),
+                            # As given: "-1" stays the last cell at another depth.
+                            out_indices=list(out_indices))
+        # As given: None places the reductions at 1/3 and 2/3 of another depth too.
+        self._config['reduction_cells'] = reduction_cells and list(reduction_cells)
         layout = CellLayout(channels, num_cells, reduction_cells, stem, last_reduction_stride,
                             lambda c, _: multiplier * c)
-        self._config['reduction_cells'] = layout.reduction_cells
         cell_norm = dict(norm_cfg, affine=False)
         self._build_stem(stem, in_channels, channels, norm_cfg)
         self.cells = nn.ModuleList(
@@ -305,8 +308,7 @@ class DARTSCellNet(_DARTSBase):
         """The derived :class:`DARTSNet` at the search network's size (an evaluation config
         changes ``channels``, ``num_cells``, ... through ``SearchedBackbone`` overrides)."""
         weights = self.arch_weights()
-        backbone = dict(type='mmnas.DARTSNet', genotype=self.genotype(),
-                        out_indices=list(self.out_indices), **self._config)
+        backbone = dict(type='mmnas.DARTSNet', genotype=self.genotype(), **self._config)
         meta = {f'alpha_{k}': w.detach().cpu().tolist() for k, w in weights.items()}
         meta['primitives'] = list(self.primitives)
         return ArchSpec(method='unnas', backbone=jsonable_config(backbone), meta=meta)
@@ -409,9 +411,10 @@ class DARTSNet(_DARTSBase):
             lambda c, is_reduction: len(concat['reduce' if is_reduction else 'normal']) * c)
         self._config = dict(genotype=self.genotype, channels=channels, num_cells=num_cells,
                             in_channels=in_channels, stem=stem,
-                            reduction_cells=layout.reduction_cells,
+                            reduction_cells=reduction_cells and list(reduction_cells),
                             last_reduction_stride=last_reduction_stride, norm_cfg=norm_cfg,
-                            affine=affine, drop_path_rate=drop_path_rate)
+                            affine=affine, drop_path_rate=drop_path_rate,
+                            out_indices=list(out_indices))
         cell_norm = dict(norm_cfg, affine=affine)
         self._build_stem(stem, in_channels, channels, norm_cfg)
         self.cells = nn.ModuleList(
@@ -425,6 +428,5 @@ class DARTSNet(_DARTSBase):
         return self._forward_cells(x, lambda i, cell, s0, s1: cell(s0, s1))
 
     def export_arch(self) -> ArchSpec:
-        backbone = dict(type='mmnas.DARTSNet', out_indices=list(self.out_indices),
-                        **self._config)
+        backbone = dict(type='mmnas.DARTSNet', **self._config)
         return ArchSpec(method='unnas', backbone=jsonable_config(backbone))
