@@ -5,6 +5,7 @@ import json
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 from mmnas.cost import count_complexity
@@ -25,6 +26,8 @@ search_cfg = dict(type='mmnas.CoarseToFineSearchLoop', input_shape=(3, 48, 48),
 @pytest.fixture(scope='module')
 def supernet_checkpoint(tiny_cls_config, tmp_path_factory) -> str:
     """The tiny supernet after a few sandwich iterations."""
+    # Set up before the per-test scope restore: leave no runner's DefaultScope behind.
+    scopes = list(DefaultScope._instance_dict.items())
     work_dir = tmp_path_factory.mktemp('supernet')
     cfg = Config.fromfile(tiny_cls_config)
     cfg.train_cfg.update(max_iters=4, val_interval=1000)
@@ -32,6 +35,8 @@ def supernet_checkpoint(tiny_cls_config, tmp_path_factory) -> str:
     runner = Runner.from_cfg(cfg)
     runner.train()
     runner.save_checkpoint(str(work_dir), 'supernet.pth')
+    DefaultScope._instance_dict.clear()
+    DefaultScope._instance_dict.update(scopes)
     return str(work_dir / 'supernet.pth')
 
 
