@@ -13,10 +13,11 @@ def small_imagenet(tmp_path_factory) -> str:
 
 @pytest.fixture
 def tiny_search_config(tmp_path, repo_root, small_imagenet):
-    """``make(name, max_epochs=2, arch_start=0.5)``: configs/unnas/<name>.py on the small set,
-    batch 8 (2 iterations per epoch), a checkpoint at the end."""
+    """``make(name, max_epochs=2, arch_start=0.5, model='')``: configs/unnas/<name>.py on the
+    small set, batch 8 (2 iterations per epoch), a checkpoint at the end; ``model`` is config
+    text that shrinks the model (a 3-cell, 4-channel search network: 64 output channels)."""
 
-    def make(name: str, max_epochs: int = 2, arch_start: float = 0.5) -> str:
+    def make(name: str, max_epochs: int = 2, arch_start: float = 0.5, model: str = '') -> str:
         path = tmp_path / f'{name}.py'
         path.write_text(f'''
 _base_ = [{repo_root + '/configs/unnas/' + name + '.py'!r}]
@@ -29,6 +30,7 @@ param_scheduler = dict(weights=[dict(type='CosineAnnealingLR', T_max={max_epochs
                                      begin=0, end={max_epochs}, convert_to_iter_based=True)])
 default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval={max_epochs}))
 randomness = dict(seed=0)
+{model}
 ''')
         return str(path)
 
