@@ -4,22 +4,28 @@ from mmengine.config import Config
 
 SEARCHES = {
     # config: (batch, weights lr, α lr) — halved where batch 64 does not fit (seed §B.1).
-    'nas-darts-search_1xb64_in1k': (64, 0.1, 3e-4),
-    'unnas-darts-search-rotation_1xb32_in1k': (32, 0.05, 1.5e-4),
-    'unnas-darts-search-colorization_1xb64_in1k': (64, 0.1, 3e-4),
-    'unnas-darts-search-jigsaw_1xb32_in1k': (32, 0.05, 1.5e-4),
+    'nas-darts-search_1xb64': (64, 0.1, 3e-4),
+    'unnas-darts-search-rotation_1xb32': (32, 0.05, 1.5e-4),
+    'unnas-darts-search-colorization_1xb64': (64, 0.1, 3e-4),
+    'unnas-darts-search-jigsaw_1xb32': (32, 0.05, 1.5e-4),
 }
+#: Epochs and the start of α updates: half of the 2 IN1K epochs postponed, 1 epoch of IN22K.
+DATASETS = {'in1k': ('ImageNet', 2, 0.5), 'in22k': ('ImageNet21k', 1, 0)}
 
 
+@pytest.mark.parametrize('dataset', sorted(DATASETS))
 @pytest.mark.parametrize('name', sorted(SEARCHES))
-def test_imagenet_search_settings(repo_root, name):
-    cfg = Config.fromfile(f'{repo_root}/configs/unnas/{name}.py')
+def test_imagenet_search_settings(repo_root, name, dataset):
+    cfg = Config.fromfile(f'{repo_root}/configs/unnas/{name}_{dataset}.py')
     batch, lr, arch_lr = SEARCHES[name]
+    dataset_type, epochs, arch_start = DATASETS[dataset]
+    assert cfg.train_dataloader.dataset.dataset.type == dataset_type
+    assert cfg.train_cfg.arch_dataloader.dataset.dataset.type == dataset_type
     assert cfg.train_dataloader.batch_size == cfg.train_cfg.arch_dataloader.batch_size == batch
     parts = {cfg.train_dataloader.dataset.part, cfg.train_cfg.arch_dataloader.dataset.part}
     assert parts == {'first', 'second'} and cfg.train_dataloader.dataset.ratio == 0.5
     assert cfg.train_cfg.type == 'mmnas.BilevelTrainLoop'
-    assert (cfg.train_cfg.max_epochs, cfg.train_cfg.arch_start) == (2, 0.5)
+    assert (cfg.train_cfg.max_epochs, cfg.train_cfg.arch_start) == (epochs, arch_start)
     weights = cfg.optim_wrapper.weights.optimizer
     assert (weights.type, weights.lr, weights.momentum, weights.weight_decay) == \
         ('SGD', lr, 0.9, 3e-5)
@@ -27,7 +33,7 @@ def test_imagenet_search_settings(repo_root, name):
     assert (arch.type, arch.lr, tuple(arch.betas), arch.weight_decay) == \
         ('Adam', arch_lr, (0.5, 0.999), 1e-3)
     cosine, = cfg.param_scheduler.weights
-    assert cosine.type == 'CosineAnnealingLR' and cosine.T_max == 2
+    assert cosine.type == 'CosineAnnealingLR' and cosine.T_max == epochs
     assert cfg.model.backbone.type == 'mmnas.DARTSCellNet'
     assert (cfg.model.backbone.channels, cfg.model.backbone.num_cells) == (16, 8)
 

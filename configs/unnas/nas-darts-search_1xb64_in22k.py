@@ -1,0 +1,15 @@
+# NAS-DARTS (labels, 21843 classes) on ImageNet-22K (seed §B.1):
+# as nas-darts-search_1xb64_in1k.py
+# with the ~14M images of ImageNet-22K (mmpretrain's ImageNet21k list in data/imagenet21k),
+# searched for 1 epoch (about 5× the ImageNet-1K search) with α updated from the start.
+_base_ = ['./nas-darts-search_1xb64_in1k.py']
+
+num_classes = 21843
+model = dict(head=dict(num_classes=num_classes))
+data_preprocessor = dict(num_classes=num_classes)
+in22k = dict(type='ImageNet21k', data_root='data/imagenet21k', split='train')
+train_dataloader = dict(dataset=dict(dataset=in22k))
+train_cfg = dict(max_epochs=1, arch_start=0, arch_dataloader=dict(dataset=dict(dataset=in22k)))
+param_scheduler = dict(
+    weights=[dict(type='CosineAnnealingLR', T_max=1, eta_min=0.0, by_epoch=True, begin=0, end=1,
+                  convert_to_iter_based=True)])
