@@ -61,7 +61,12 @@ class SplitDataset:
     def _labels(self) -> Optional[np.ndarray]:
         if not hasattr(self.dataset, 'get_cat_ids'):
             return None
-        cats = [self.dataset.get_cat_ids(i) for i in range(len(self.dataset))]
+        try:
+            cats = [self.dataset.get_cat_ids(i) for i in range(len(self.dataset))]
+        except NotImplementedError:
+            # mmengine's BaseDataset declares it for every dataset; segmentation sets
+            # (mmseg's CityscapesDataset) leave it unimplemented.
+            return None
         if any(len(c) != 1 for c in cats):
             return None
         return np.array([int(c[0]) for c in cats])

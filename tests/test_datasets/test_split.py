@@ -43,6 +43,17 @@ def test_without_labels_splits_all_samples(imagenet):
     assert not first.per_class and len(first) == 20
 
 
+def test_a_dataset_without_implemented_labels_splits_all_samples(tmp_path):
+    from mmnas.datasets.tiny import make_tiny_cityscapes
+    root = str(tmp_path / 'cityscapes')
+    make_tiny_cityscapes(root, num_train=4, num_val=1, image_size=(32, 64))
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        first = DATASETS.build(dict(type='mmnas.SplitDataset', ratio=0.5, part='first',
+                                    dataset=dict(type='CityscapesDataset', data_root=root,
+                                                 pipeline=[])))
+    assert not first.per_class and len(first) == 2
+
+
 @pytest.mark.parametrize('kwargs, match', [(dict(ratio=1.0), 'ratio'),
                                            (dict(ratio=0.5, part='third'), 'part'),
                                            (dict(ratio=0.01), 'empty')])

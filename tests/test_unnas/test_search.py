@@ -50,3 +50,41 @@ def test_other_tasks_search_one_epoch(tmp_path, run_tool, tiny_search_config, na
     state = torch.load(work_dir / 'epoch_1.pth', map_location='cpu',
                        weights_only=False)['state_dict']
     assert (state['backbone.alpha_normal'].softmax(-1) - 1 / 8).abs().max() > 0.005
+
+
+LABELS = "dict(type='LoadAnnotations')"
+COLOR = "dict(type='mmnas.ColorizationPretext')"
+
+
+@pytest.mark.parametrize('name, in_channels, target', [
+    ('nas-darts-search_8xb4_cityscapes', 3, LABELS),
+    ('unnas-darts-search-colorization_8xb4_cityscapes', 1, COLOR),
+])
+def test_cityscapes_search_one_iteration(tmp_path, repo_root, run_tool, tiny_cityscapes, name,
+                                         in_channels, target):
+    """The Cityscapes searches (labels, colorization) run their bilevel step on the tiny
+    Cityscapes set with a 3-cell network (one reduction: output stride 16)."""
+    config = tmp_path / 'search.py'
+    config.write_text(f'''
+_base_ = [{repo_root + '/configs/unnas/' + name + '.py'!r}]
+crop_size = (64, 128)
+pipeline = [dict(type='LoadImageFromFile'), {target},
+            dict(type='RandomCrop', crop_size=crop_size), dict(type='PackSegInputs')]
+data = dict(data_root={tiny_cityscapes!r}, pipeline=pipeline)
+loader = dict(batch_size=2, num_workers=0, persistent_workers=False, dataset=dict(dataset=data))
+train_dataloader = loader
+train_cfg = dict(max_epochs=1, arch_dataloader=loader)
+model = dict(data_preprocessor=dict(size=crop_size),
+             backbone=dict(channels=4, num_cells=3, reduction_cells=[1]),
+             decode_head=dict(in_channels=32, channels=16, norm_cfg=dict(type='BN')))
+param_scheduler = dict(weights=[])
+optim_wrapper = dict(architecture=dict(optimizer=dict(lr=3e-2)))
+default_hooks = dict(checkpoint=dict(interval=1), logger=dict(interval=1))
+''')
+    work_dir = tmp_path / 'work'
+    assert run_tool('train', config, '--work-dir', work_dir) == 0
+    state = torch.load(work_dir / 'epoch_1.pth', map_location='cpu',
+                       weights_only=False)['state_dict']
+    assert state['backbone.stem0.0.weight'].shape[1] == in_channels
+    # α start at 1e-3 · N(0, 1); an Adam step of 3e-2 moves every entry by about 3e-2.
+    assert state['backbone.alpha_reduce'].abs().min() > 1e-2
