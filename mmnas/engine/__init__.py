@@ -1,7 +1,7 @@
 """Training and search machinery shared by the methods: loops, hooks, optimizer wrappers."""
 from .optimizers import ArchWeightOptimWrapperConstructor
 from .runner import (BaseArchUpdater, BilevelTrainLoop, ChildrenValLoop, CoarseToFineSearchLoop,
-                     DeriveArchLoop, calibrate_child, child_state_dict, evaluate_child,
+                     DeriveArchLoop, UnrolledArchUpdater, calibrate_child, child_state_dict, evaluate_child,
                      get_elastic_backbone, get_searchable_backbone)
 from .schedulers import ExpDecayConstantEndLR, ExpDecayConstantEndParamScheduler
 from .utils import recalibrate_bn
@@ -11,5 +11,5 @@ __all__ = [
     'CoarseToFineSearchLoop', 'child_state_dict', 'calibrate_child', 'evaluate_child',
     'get_elastic_backbone', 'ExpDecayConstantEndLR',
     'ExpDecayConstantEndParamScheduler', 'ArchWeightOptimWrapperConstructor', 'BilevelTrainLoop',
-    'BaseArchUpdater'
+    'BaseArchUpdater', 'UnrolledArchUpdater'
 ]

@@ -1,8 +1,6 @@
 """UnNAS (Liu et al., ECCV 2020) on DARTS (Liu et al., ICLR 2019): the DARTS cell search space,
 searched by a bilevel loop with labels (NAS) or with a pretext task instead (UnNAS), derived
 to a genotype and evaluated as a fixed network."""
-# Registers the second-order DARTS step (a core arch updater) for the DARTS search configs.
-import mmnas.engine.runner.unrolled_arch_updater  # noqa: F401
 from .genotype import GENOTYPES, check_genotype, derive_cell, derive_genotype
 from .network import DARTSCellNet, DARTSNet, MixedOp
 from .operations import PRIMITIVES, build_op
