@@ -3,14 +3,14 @@ blocks (mixed-kernel inverted residuals + lightweight transformers) shrunk durin
 a FLOPs-weighted L1 penalty on BN scales."""
 from .context import LightweightTransformer, SqueezeExcitation
 from .hooks import ProgressiveShrinkHook
-from .searching_block import SearchingBlock
+from .searching_block import KernelBranch, SearchingBlock
 from .shrinking import (ScaleGroup, apply_plan, l1_penalty, penalty_weights, plan_for_arch,
                         plan_shrink, scale_groups)
 from .supernet import CITYSCAPES_STAGES, HRNASSuperNet
 from .visualization import draw_arch
 
 __all__ = [
-    'HRNASSuperNet', 'SearchingBlock', 'LightweightTransformer', 'SqueezeExcitation',
+    'HRNASSuperNet', 'SearchingBlock', 'KernelBranch', 'LightweightTransformer', 'SqueezeExcitation',
     'CITYSCAPES_STAGES', 'ProgressiveShrinkHook', 'ScaleGroup', 'scale_groups',
     'penalty_weights', 'l1_penalty', 'plan_shrink', 'plan_for_arch', 'apply_plan', 'draw_arch'
 ]

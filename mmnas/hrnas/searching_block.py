@@ -15,22 +15,82 @@ from mmnas.models.ops import select_batchnorm, select_conv2d
 from mmnas.registry import MODELS
 
 
+class KernelBranch(nn.Module):
+    """One kernel's inverted residual of a searching block, without an output norm.
+
+    ``(N, C_in, H, W) → 1×1 conv (h) → BN → act → k×k depthwise, stride s → BN_dw → act →
+    1×1 conv (C_out) → (N, C_out, H/s, W/s)``. The scales γ of ``BN_dw`` are the searched ones:
+    channel ``c`` of this branch exists while ``|γ_c|`` does.
+
+    Args:
+        in_channels: C_in.
+        out_channels: C_out.
+        hidden_channels: h, the searchable width (> 0).
+        kernel_size: k of the depthwise convolution.
+        stride: s.
+        norm_cfg: normalisation layers.
+        act_cfg: activation.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, hidden_channels: int,
+                 kernel_size: int, stride: int, norm_cfg: dict, act_cfg: dict) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.expand_conv = nn.Conv2d(in_channels, hidden_channels, 1, bias=False)
+        self.expand_norm = build_norm_layer(norm_cfg, hidden_channels)[1]
+        self.dw_conv = nn.Conv2d(hidden_channels, hidden_channels, kernel_size, stride,
+                                 kernel_size // 2, groups=hidden_channels, bias=False)
+        self.dw_norm = build_norm_layer(norm_cfg, hidden_channels)[1]
+        self.project_conv = nn.Conv2d(hidden_channels, out_channels, 1, bias=False)
+        self.act = build_activation_layer(act_cfg)
+
+    @property
+    def hidden_channels(self) -> int:
+        return self.dw_conv.out_channels
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = self.act(self.expand_norm(self.expand_conv(x)))
+        x = self.act(self.dw_norm(self.dw_conv(x)))
+        return self.project_conv(x)
+
+    def removed_constant(self, keep: Tensor) -> Tensor:
+        """What the channels not in ``keep`` add to the projection: a removed channel's γ is
+        ~0, so after ``BN_dw`` it carries the constant ``act(β)``. ``(C_out,)``."""
+        removed = torch.ones(self.hidden_channels, dtype=torch.bool, device=keep.device)
+        removed[keep] = False
+        with torch.no_grad():
+            constant = self.act(self.dw_norm.bias[removed].clone())
+            return self.project_conv.weight[:, removed, 0, 0] @ constant
+
+    def prune(self, keep: Tensor) -> List[ParamSlice]:
+        """Keep the hidden channels ``keep`` (non-empty long tensor of indices)."""
+        old = dict(expand_conv=self.expand_conv, expand_norm=self.expand_norm,
+                   dw_conv=self.dw_conv, dw_norm=self.dw_norm, project_conv=self.project_conv)
+        self.expand_conv = select_conv2d(old['expand_conv'], out_idx=keep)
+        self.expand_norm = select_batchnorm(old['expand_norm'], keep)
+        self.dw_conv = select_conv2d(old['dw_conv'], out_idx=keep)
+        self.dw_norm = select_batchnorm(old['dw_norm'], keep)
+        self.project_conv = select_conv2d(old['project_conv'], in_idx=keep)
+        slices = []
+        for attr, module in old.items():
+            dim = 1 if attr == 'project_conv' else 0
+            for pname, param in module.named_parameters():
+                slices.append(ParamSlice(param, getattr(getattr(self, attr), pname),
+                                         ((dim, keep), )))
+        return slices
+
+
 class SearchingBlock(nn.Module):
     """One branch per depthwise kernel size, each with its own searchable hidden width.
 
-    For kernel sizes ``k`` with hidden widths ``h_k`` (``H = Σ h_k``), input ``x`` of shape
-    ``(N, C_in, H_in, W_in)`` and stride ``s``::
+    For kernel sizes ``k`` with hidden widths ``h_k``, input ``x`` of shape
+    ``(N, C_in, H_in, W_in)`` and stride ``s`` (the authors' released block)::
 
-        e   = act(BN_e(Conv1x1(x)))                    (N, H, H_in, W_in)  all expansions at once
-        d_k = DWConv_{k×k, stride s}(e[:, slice_k])    per kernel
-        d   = act(BN_dw(cat_k d_k))                    γ of BN_dw: the searched scales
-        y   = BN_out(Conv1x1(d))                       (N, C_out, H_in/s, W_in/s)
+        y   = BN_out(Σ_k branch_k(x))                  (N, C_out, H_in/s, W_in/s)
         out = y + residual(x)    [+ context(x) - x on the identity path]
 
-    Concatenating the kernels' expansions and projections into one 1×1 convolution each is
-    exactly the paper's sum of separate inverted residuals (a projection of a concatenation
-    is the sum of the projections, and BN is per channel), with fewer, larger kernels to run.
-    A kernel whose width is 0 has no branch; with no branch at all the block is its residual.
+    where ``branch_k`` is the :class:`KernelBranch` of kernel k. A kernel whose width is 0 has
+    no branch; with no branch at all the block is its residual.
 
     Args:
         in_channels: C_in.
@@ -61,23 +121,10 @@ class SearchingBlock(nn.Module):
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.stride = stride
-        kept = [(k, h) for k, h in zip(kernel_sizes, hidden_channels) if h > 0]
-        self.kernel_sizes = [k for k, _ in kept]
-        self.hidden_channels = [h for _, h in kept]
-        hidden = sum(self.hidden_channels)
-
-        if hidden:
-            self.expand_conv = nn.Conv2d(in_channels, hidden, 1, bias=False)
-            self.expand_norm = build_norm_layer(norm_cfg, hidden)[1]
-            self.dw_convs = nn.ModuleList(
-                nn.Conv2d(h, h, k, stride, k // 2, groups=h, bias=False) for k, h in kept)
-            self.dw_norm = build_norm_layer(norm_cfg, hidden)[1]
-            self.project_conv = nn.Conv2d(hidden, out_channels, 1, bias=False)
-            self.out_norm = build_norm_layer(norm_cfg, out_channels)[1]
-            self.act = build_activation_layer(act_cfg)
-        else:
-            self.expand_conv = self.expand_norm = self.dw_convs = None
-            self.dw_norm = self.project_conv = self.out_norm = self.act = None
+        self.branches = nn.ModuleList(
+            KernelBranch(in_channels, out_channels, h, k, stride, norm_cfg, act_cfg)
+            for k, h in zip(kernel_sizes, hidden_channels) if h > 0)
+        self.out_norm = build_norm_layer(norm_cfg, out_channels)[1] if self.branches else None
 
         if stride == 1 and in_channels == out_channels:
             self.residual = None
@@ -95,84 +142,24 @@ class SearchingBlock(nn.Module):
             self.context = None
 
     @property
+    def kernel_sizes(self) -> List[int]:
+        """The kernel sizes that still have a branch."""
+        return [branch.kernel_size for branch in self.branches]
+
+    @property
+    def hidden_channels(self) -> List[int]:
+        """h_k of each kernel that still has a branch."""
+        return [branch.hidden_channels for branch in self.branches]
+
+    @property
     def num_hidden(self) -> int:
-        """H, the searchable channels of this block's convolutions."""
+        """H = Σ h_k, the searchable channels of this block's convolutions."""
         return sum(self.hidden_channels)
 
     def hidden_per_kernel(self, kernel_sizes: Sequence[int]) -> List[int]:
         """h_k for each of ``kernel_sizes`` (the supernet's), 0 for a removed kernel."""
         alive = dict(zip(self.kernel_sizes, self.hidden_channels))
         return [alive.get(k, 0) for k in kernel_sizes]
-
-    def prune(self, keep: Sequence[Tensor]) -> List[ParamSlice]:
-        """Physically keep, for each of the block's current kernels, the hidden channels
-        ``keep[i]`` (long tensor of indices within that kernel's ``h_k``); a kernel with none
-        left loses its branch, a block with none left becomes its residual.
-
-        A removed channel's scale γ is ~0, so after ``BN_dw`` it carried the constant
-        ``act(β)``; its projection is folded into ``BN_out``'s running mean so that the eval
-        output is unchanged (training-mode BN subtracts the batch mean, which absorbs it).
-
-        Returns:
-            how every parameter of the cut layers maps to its replacement.
-        """
-        if len(keep) != len(self.hidden_channels):
-            raise ValueError(f'SearchingBlock.prune: {len(keep)} index sets for '
-                             f'{len(self.hidden_channels)} kernels')
-        if not self.hidden_channels:
-            return []
-        device = self.dw_norm.weight.device
-        keep = [k.to(device=device, dtype=torch.long) for k in keep]
-        offsets = torch.tensor([0] + self.hidden_channels[:-1], device=device).cumsum(0)
-        kept = torch.cat([k + o for k, o in zip(keep, offsets)])
-        removed = torch.ones(self.num_hidden, dtype=torch.bool, device=device)
-        removed[kept] = False
-        old = dict(expand=self.expand_conv, expand_norm=self.expand_norm, dw_norm=self.dw_norm,
-                   project=self.project_conv, out_norm=self.out_norm)
-        old_dw = list(self.dw_convs)
-        slices: List[ParamSlice] = []
-        if len(kept) == 0:
-            for module in [*old.values(), *old_dw]:
-                slices += [ParamSlice(p, None) for p in module.parameters()]
-            self.expand_conv = self.expand_norm = self.dw_convs = None
-            self.dw_norm = self.project_conv = self.out_norm = self.act = None
-            self.kernel_sizes, self.hidden_channels = [], []
-            return slices
-
-        with torch.no_grad():
-            constant = self.act(self.dw_norm.bias[removed].clone())
-            folded = self.project_conv.weight[:, removed, 0, 0] @ constant
-        self.expand_conv = select_conv2d(old['expand'], out_idx=kept)
-        self.expand_norm = select_batchnorm(old['expand_norm'], kept)
-        self.dw_norm = select_batchnorm(old['dw_norm'], kept)
-        self.project_conv = select_conv2d(old['project'], in_idx=kept)
-        self.out_norm.running_mean.sub_(folded)
-        slices += [
-            ParamSlice(old['expand'].weight, self.expand_conv.weight, ((0, kept), )),
-            ParamSlice(old['expand_norm'].weight, self.expand_norm.weight, ((0, kept), )),
-            ParamSlice(old['expand_norm'].bias, self.expand_norm.bias, ((0, kept), )),
-            ParamSlice(old['dw_norm'].weight, self.dw_norm.weight, ((0, kept), )),
-            ParamSlice(old['dw_norm'].bias, self.dw_norm.bias, ((0, kept), )),
-            ParamSlice(old['project'].weight, self.project_conv.weight, ((1, kept), )),
-        ]
-        dw_convs, kernel_sizes, hidden = [], [], []
-        for conv, k, idx in zip(old_dw, self.kernel_sizes, keep):
-            if len(idx) == 0:
-                slices.append(ParamSlice(conv.weight, None))
-                continue
-            dw_convs.append(select_conv2d(conv, out_idx=idx))
-            slices.append(ParamSlice(conv.weight, dw_convs[-1].weight, ((0, idx), )))
-            kernel_sizes.append(k)
-            hidden.append(len(idx))
-        self.dw_convs = nn.ModuleList(dw_convs)
-        self.kernel_sizes, self.hidden_channels = kernel_sizes, hidden
-        return slices
-
-    def remove_context(self) -> List[ParamSlice]:
-        """Drop the context path (all its tokens were pruned); the identity remains."""
-        slices = [ParamSlice(p, None) for p in self.context.parameters()]
-        self.context = None
-        return slices
 
     def forward(self, x: Tensor) -> Tensor:
         if self.residual is not None:
@@ -181,13 +168,50 @@ class SearchingBlock(nn.Module):
             shortcut = self.context(x)
         else:
             shortcut = x
-        if not self.hidden_channels:
+        if not self.branches:
             return shortcut
-        e = self.act(self.expand_norm(self.expand_conv(x)))
-        if len(self.dw_convs) == 1:
-            d = self.dw_convs[0](e)
-        else:
-            d = torch.cat([conv(part) for conv, part in
-                           zip(self.dw_convs, e.split(self.hidden_channels, dim=1))], dim=1)
-        d = self.act(self.dw_norm(d))
-        return self.out_norm(self.project_conv(d)) + shortcut
+        y = self.branches[0](x)
+        for branch in self.branches[1:]:
+            y = y + branch(x)
+        return self.out_norm(y) + shortcut
+
+    def prune(self, keep: Sequence[Tensor]) -> List[ParamSlice]:
+        """Physically keep, for each of the block's current kernels, the hidden channels
+        ``keep[i]`` (long tensor of indices within that kernel's ``h_k``); a kernel with none
+        left loses its branch, a block with none left becomes its residual.
+
+        What the removed channels added to the projections (see
+        :meth:`KernelBranch.removed_constant`) is folded into ``BN_out``'s running mean, so
+        that the eval output is unchanged (training-mode BN subtracts the batch mean, which
+        absorbs it).
+
+        Returns:
+            how every parameter of the cut layers maps to its replacement.
+        """
+        if len(keep) != len(self.branches):
+            raise ValueError(f'SearchingBlock.prune: {len(keep)} index sets for '
+                             f'{len(self.branches)} kernels')
+        slices: List[ParamSlice] = []
+        branches = []
+        for branch, idx in zip(self.branches, keep):
+            idx = idx.to(device=branch.dw_norm.weight.device, dtype=torch.long)
+            if len(idx) == branch.hidden_channels:
+                branches.append(branch)
+                continue
+            self.out_norm.running_mean.sub_(branch.removed_constant(idx))
+            if len(idx):
+                slices += branch.prune(idx)
+                branches.append(branch)
+            else:
+                slices += [ParamSlice(p, None) for p in branch.parameters()]
+        self.branches = nn.ModuleList(branches)
+        if not branches and self.out_norm is not None:
+            slices += [ParamSlice(p, None) for p in self.out_norm.parameters()]
+            self.out_norm = None
+        return slices
+
+    def remove_context(self) -> List[ParamSlice]:
+        """Drop the context path (all its tokens were pruned); the identity remains."""
+        slices = [ParamSlice(p, None) for p in self.context.parameters()]
+        self.context = None
+        return slices

@@ -2,7 +2,7 @@
 costs, which of them to cut, and the cut itself.
 
 The searched channels are the hidden channels of every kernel branch of every searching block
-(their scales γ live in the block's ``dw_norm``) and the tokens of every lightweight
+(their scales γ live in each :class:`KernelBranch`'s ``dw_norm``) and the tokens of every lightweight
 transformer (γ of its ``token_norm``). Channel ``c`` gets the penalty weight
 ``p_c = cost_c / mean_c' cost_c'``, where ``cost_c`` is its op's FLOPs divided by the op's
 channels, counted by mmengine's FLOPs analysis at a fixed input size.
@@ -65,22 +65,16 @@ def module_flops(backbone: nn.Module, input_shape: Sequence[int]) -> Dict[str, i
 def scale_groups(backbone: nn.Module, input_shape: Sequence[int]) -> List[ScaleGroup]:
     """Every searched channel group of a ``HRNASSuperNet`` with its per-channel FLOPs.
 
-    A kernel branch's channel costs its share of the block's 1×1 expansion, projection and two
-    BNs (``(E + P + BN) / H``) plus its own depthwise convolution (``D_k / h_k``); a token
-    costs ``T / n`` of its transformer's FLOPs ``T``.
+    A kernel branch's channel costs ``B_k / h_k``, its branch's FLOPs (expansion, depthwise,
+    projection and two BNs) over its width; a token costs ``T / n`` of its transformer's
+    FLOPs ``T``.
     """
     flops = module_flops(backbone, input_shape)
     groups = []
     for name, block in backbone.searching_blocks():
-        if block.hidden_channels:
-            shared = sum(flops.get(f'{name}.{m}', 0)
-                         for m in ('expand_conv', 'expand_norm', 'dw_norm', 'project_conv'))
-            start = 0
-            for i, h in enumerate(block.hidden_channels):
-                own = flops.get(f'{name}.dw_convs.{i}', 0)
-                groups.append(ScaleGroup(name, 'kernel', i, f'{name}.dw_norm', start, start + h,
-                                         shared / block.num_hidden + own / h))
-                start += h
+        for i, h in enumerate(block.hidden_channels):
+            groups.append(ScaleGroup(name, 'kernel', i, f'{name}.branches.{i}.dw_norm', 0, h,
+                                     flops.get(f'{name}.branches.{i}', 0) / h))
         if isinstance(block.context, LightweightTransformer):
             n = block.context.num_tokens
             groups.append(ScaleGroup(name, 'tokens', 0, f'{name}.context.token_norm', 0, n,

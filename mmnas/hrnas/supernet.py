@@ -14,6 +14,7 @@ them as they take HRNet's: mmseg ``FCNHead(input_transform='resize_concat')``, m
 import copy
 from typing import Dict, List, Mapping, Optional, Sequence
 
+import torch
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule, build_activation_layer
 from torch import Tensor, nn
@@ -115,6 +116,9 @@ class HRNASSuperNet(SearchableBackbone):
         out_indices: which branches to return.
         norm_cfg: normalisation (the paper: BN momentum 0.01, eps 1e-3).
         act_cfg: activation.
+        channels_last: run in the NHWC memory format, the layout in which oneDNN's (CPU) and
+            cuDNN's depthwise and 1×1 convolutions are fastest (BENCHMARKS.md); the outputs
+            are then channels-last tensors, which stock heads and necks take as they are.
         init_cfg: mmengine initialisation.
 
     Shapes: ``(N, in_channels, H, W) → tuple of (N, channels[-1][b], H/r_b, W/r_b)`` with
@@ -133,6 +137,7 @@ class HRNASSuperNet(SearchableBackbone):
                  out_indices: Sequence[int] = (0, 1, 2, 3),
                  norm_cfg: dict = dict(type='BN', momentum=0.01, eps=1e-3),
                  act_cfg: dict = dict(type='ReLU'),
+                 channels_last: bool = True,
                  init_cfg: Optional[List[dict]] = (
                      dict(type='Kaiming', layer='Conv2d', mode='fan_out',
                           nonlinearity='relu'),
@@ -142,7 +147,9 @@ class HRNASSuperNet(SearchableBackbone):
         self._config = dict(
             in_channels=in_channels, stem_channels=stem_channels, stem_strides=stem_strides,
             stages=stages, kernel_sizes=kernel_sizes, expand_ratio=expand_ratio,
-            context=context, out_indices=out_indices, norm_cfg=norm_cfg, act_cfg=act_cfg)
+            context=context, out_indices=out_indices, norm_cfg=norm_cfg, act_cfg=act_cfg,
+            channels_last=channels_last)
+        self.channels_last = channels_last
         self.kernel_sizes = tuple(kernel_sizes)
         self.expand_ratio = expand_ratio
         self.context = copy.deepcopy(context)
@@ -221,6 +228,8 @@ class HRNASSuperNet(SearchableBackbone):
         return ArchSpec(method='hrnas', backbone=jsonable_config(backbone))
 
     def forward(self, x: Tensor) -> tuple:
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         xs = [self.stem(x)]
         for fusion, stage in zip(self.fusions, self.stages):
             xs = stage(fusion(xs))

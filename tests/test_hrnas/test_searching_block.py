@@ -7,32 +7,31 @@ from torch import nn
 from mmnas.hrnas import LightweightTransformer, SearchingBlock, SqueezeExcitation
 
 
-def separate_branches_reference(block: SearchingBlock) -> nn.Module:
-    """The paper's block built independently: one full inverted residual per kernel, their
-    projections summed, one BN, plus the shortcut; weights copied from ``block``."""
+def independent_reference(block: SearchingBlock) -> nn.Module:
+    """The released block built independently from plain torch layers: one inverted residual
+    per kernel (conv-BN-ReLU, depthwise conv-BN-ReLU, conv), their sum, one BN, plus the
+    shortcut; weights copied from ``block``."""
 
     class Reference(nn.Module):
 
         def __init__(self):
             super().__init__()
             self.branches = nn.ModuleList()
-            start = 0
-            for k, h, dw in zip(block.kernel_sizes, block.hidden_channels, block.dw_convs):
-                idx = slice(start, start + h)
-                expand = nn.Conv2d(block.in_channels, h, 1, bias=False)
-                expand.weight.data.copy_(block.expand_conv.weight[idx])
-                bn1 = nn.BatchNorm2d(h)
-                bn1.load_state_dict({n: t[idx] if t.dim() else t
-                                     for n, t in block.expand_norm.state_dict().items()})
-                bn2 = nn.BatchNorm2d(h)
-                bn2.load_state_dict({n: t[idx] if t.dim() else t
-                                     for n, t in block.dw_norm.state_dict().items()})
-                project = nn.Conv2d(h, block.out_channels, 1, bias=False)
-                project.weight.data.copy_(block.project_conv.weight[:, idx])
-                self.branches.append(nn.Sequential(expand, bn1, nn.ReLU(), dw, bn2, nn.ReLU(),
-                                                   project))
-                start += h
-            self.out_norm = block.out_norm
+            for k, h, branch in zip(block.kernel_sizes, block.hidden_channels, block.branches):
+                layers = [
+                    nn.Conv2d(block.in_channels, h, 1, bias=False), nn.BatchNorm2d(h), nn.ReLU(),
+                    nn.Conv2d(h, h, k, block.stride, k // 2, groups=h, bias=False),
+                    nn.BatchNorm2d(h), nn.ReLU(),
+                    nn.Conv2d(h, block.out_channels, 1, bias=False)
+                ]
+                sources = [branch.expand_conv, branch.expand_norm, None, branch.dw_conv,
+                           branch.dw_norm, None, branch.project_conv]
+                for layer, source in zip(layers, sources):
+                    if source is not None:
+                        layer.load_state_dict(source.state_dict())
+                self.branches.append(nn.Sequential(*layers))
+            self.out_norm = nn.BatchNorm2d(block.out_channels)
+            self.out_norm.load_state_dict(block.out_norm.state_dict())
 
         def forward(self, x):
             y = self.out_norm(sum(branch(x) for branch in self.branches))
@@ -43,14 +42,14 @@ def separate_branches_reference(block: SearchingBlock) -> nn.Module:
 
 
 @pytest.mark.parametrize('in_c, out_c, stride', [(8, 8, 1), (8, 12, 2), (12, 8, 1)])
-def test_fused_block_equals_separate_inverted_residuals(in_c, out_c, stride):
+def test_block_equals_independently_built_inverted_residuals(in_c, out_c, stride):
     block = SearchingBlock(in_c, out_c, stride, (3, 5, 7), (6, 0, 10)).eval()
-    for bn in (block.expand_norm, block.dw_norm, block.out_norm):
+    for bn in [m for m in block.modules() if isinstance(m, nn.BatchNorm2d)]:
         bn.running_mean.uniform_(-1, 1)
         bn.running_var.uniform_(0.5, 2)
         bn.weight.data.uniform_(0.5, 1.5)
     assert block.kernel_sizes == [3, 7] and block.num_hidden == 16
-    reference = separate_branches_reference(block).eval()
+    reference = independent_reference(block).eval()
     x = torch.randn(2, in_c, 10, 12)
     torch.testing.assert_close(block(x), reference(x))
     if block.residual is not None:

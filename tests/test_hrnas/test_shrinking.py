@@ -37,21 +37,21 @@ def test_cut_block_equals_a_smaller_block_and_keeps_the_eval_output():
     block = SearchingBlock(8, 8, 1, (3, 5, 7), (6, 6, 6))
     randomise_norms(block)
     keep = [torch.tensor([0, 2, 3, 5]), torch.tensor([], dtype=torch.long), torch.arange(6)]
-    vanished = torch.tensor([1, 4] + list(range(6, 12)))  # kernel 3: 1, 4; all of kernel 5
-    block.dw_norm.weight.data[vanished] = 0
+    block.branches[0].dw_norm.weight.data[[1, 4]] = 0
+    block.branches[1].dw_norm.weight.data[:] = 0
     block.eval()
     x = torch.randn(2, 8, 12, 10)
     with torch.no_grad():
         before = block(x)
-    dw7 = block.dw_convs[2].weight.detach().clone()
+    dw7 = block.branches[2].dw_conv.weight.detach().clone()
 
     slices = block.prune(keep)
 
     assert block.kernel_sizes == [3, 7] and block.hidden_channels == [4, 6]
-    assert block.expand_conv.weight.shape == (10, 8, 1, 1)
-    assert block.project_conv.weight.shape == (8, 10, 1, 1)
-    torch.testing.assert_close(block.dw_convs[1].weight, dw7)
-    assert sum(s.new is None for s in slices) == 1  # the 5x5 depthwise kernel is gone
+    assert block.branches[0].expand_conv.weight.shape == (4, 8, 1, 1)
+    assert block.branches[0].project_conv.weight.shape == (8, 4, 1, 1)
+    torch.testing.assert_close(block.branches[1].dw_conv.weight, dw7)
+    assert sum(s.new is None for s in slices) == 7  # every parameter of the 5x5 branch
     with torch.no_grad():
         torch.testing.assert_close(block(x), before, atol=1e-5, rtol=1e-5)
 
@@ -65,7 +65,7 @@ def test_block_with_no_channel_left_is_its_residual():
     block = SearchingBlock(8, 16, 2, (3, 5), (4, 4)).eval()
     block.prune([torch.tensor([], dtype=torch.long)] * 2)
     x = torch.randn(1, 8, 8, 8)
-    assert block.num_hidden == 0 and block.expand_conv is None
+    assert block.num_hidden == 0 and len(block.branches) == 0 and block.out_norm is None
     torch.testing.assert_close(block(x), block.residual(x))
 
 
