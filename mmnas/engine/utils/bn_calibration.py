@@ -8,10 +8,26 @@ shrink) recompute them from a few training batches with the weights frozen.
 from typing import Iterable
 
 import torch
+from mmengine.dataset import DefaultSampler, InfiniteSampler
 from mmengine.model import BaseModel, is_model_wrapper
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Sampler
+
+
+def _calibration_sampler(loader: DataLoader) -> Sampler:
+    """A sampler for reading ``loader``'s dataset besides the training loop.
+
+    mmengine's ``InfiniteSampler`` keeps one index generator for its lifetime: a second
+    loader over it would take indices away from training, and leaving it early would close
+    the generator (training then stops with ``StopIteration``). It is replaced by a
+    ``DefaultSampler`` with the same shuffling and seed (the same per-rank shard). Other
+    samplers draw fresh indices on every ``iter()`` and are shared as they are.
+    """
+    sampler = loader.sampler
+    if isinstance(sampler, InfiniteSampler):
+        return DefaultSampler(loader.dataset, shuffle=sampler.shuffle, seed=sampler.seed)
+    return sampler
 
 
 @torch.no_grad()
@@ -23,9 +39,9 @@ def recalibrate_bn(model: nn.Module, data_batches: Iterable[dict], num_batches: 
         model: an mmengine ``BaseModel`` (possibly DDP-wrapped) whose ``data_preprocessor``
             turns a dataloader batch into model inputs.
         data_batches: dataloader batches, e.g. ``runner.train_dataloader``. A ``DataLoader``
-            is read through a separate single-process loader over the same dataset, sampler
-            and collate function: iterating a loader with persistent workers would reset
-            the iterator the training loop is in the middle of.
+            is read through a separate single-process loader over the same dataset and
+            collate function, so the iterator the training loop is in the middle of goes on
+            undisturbed (see :func:`_calibration_sampler` for the sampler).
         num_batches: how many batches to use; fewer is fine if the loader is shorter.
 
     Returns:
@@ -44,7 +60,7 @@ def recalibrate_bn(model: nn.Module, data_batches: Iterable[dict], num_batches: 
         m.momentum = None  # cumulative moving average: the plain mean over the batches seen
     if isinstance(data_batches, DataLoader):
         data_batches = DataLoader(data_batches.dataset, batch_size=data_batches.batch_size,
-                                  sampler=data_batches.sampler,
+                                  sampler=_calibration_sampler(data_batches),
                                   collate_fn=data_batches.collate_fn, num_workers=0)
     net.train()
     used = 0

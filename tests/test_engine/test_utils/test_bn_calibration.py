@@ -1,5 +1,6 @@
 """recalibrate_bn replaces stale running statistics by the exact average over the batches."""
 import torch
+from mmengine.dataset import InfiniteSampler
 from mmengine.model import BaseModel
 from torch import nn
 from torch.utils.data import DataLoader
@@ -50,3 +51,17 @@ def test_a_training_loader_with_persistent_workers_is_not_disturbed():
     rest = list(training)  # the training iterator goes on where it was
     assert len(rest) == 2 and not torch.equal(rest[0]['inputs'], first['inputs'])
     torch.testing.assert_close(rest[-1]['inputs'], torch.stack([s['inputs'] for s in samples[4:]]))
+
+
+def test_an_infinite_training_sampler_keeps_running():
+    # mmseg's and mmpose's stock configs train from an InfiniteSampler, whose one index
+    # generator must survive a calibration that stops reading early.
+    samples = [dict(inputs=torch.randn(3, 8, 8)) for _ in range(6)]
+    loader = DataLoader(samples, batch_size=2, sampler=InfiniteSampler(samples, seed=0))
+    training = iter(loader)
+    before = [next(training)['inputs'] for _ in range(2)]
+    assert recalibrate_bn(ConvBN(), loader, num_batches=2) == 2
+    after = [next(training)['inputs'] for _ in range(4)]  # past the end of an epoch
+    reference = iter(DataLoader(samples, batch_size=2, sampler=InfiniteSampler(samples, seed=0)))
+    for got in before + after:
+        torch.testing.assert_close(got, next(reference)['inputs'])
