@@ -1,7 +1,7 @@
 """UnNAS (Liu et al., ECCV 2020) on DARTS (Liu et al., ICLR 2019): the DARTS cell search space,
 searched by a bilevel loop with labels (NAS) or with a pretext task instead (UnNAS), derived
 to a genotype and evaluated as a fixed network."""
-from .genotype import GENOTYPES, check_genotype, derive_cell, derive_genotype
+from .genotype import GENOTYPES, check_genotype, derive_cell, derive_genotype, sample_genotype
 from .network import DARTSCellNet, DARTSNet, MixedOp
 from .operations import PRIMITIVES, build_op
 from .pretext import (ColorizationPretext, JigsawPretext, RotationPretext, TileConcatNeck,
@@ -9,6 +9,6 @@ from .pretext import (ColorizationPretext, JigsawPretext, RotationPretext, TileC
 
 __all__ = [
     'DARTSCellNet', 'DARTSNet', 'MixedOp', 'PRIMITIVES', 'build_op', 'GENOTYPES',
-    'check_genotype', 'derive_cell', 'derive_genotype', 'RotationPretext',
+    'check_genotype', 'derive_cell', 'derive_genotype', 'sample_genotype', 'RotationPretext',
     'ColorizationPretext', 'JigsawPretext', 'TileDataPreprocessor', 'TileConcatNeck'
 ]

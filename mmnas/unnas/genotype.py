@@ -10,6 +10,7 @@ A genotype describes two cells, ``normal`` and ``reduce``; each is a list of
          normal_concat=[2, 3, 4, 5], reduce=[...], reduce_concat=[2, 3, 4, 5])
 """
 import copy
+import random
 from typing import Dict, List, Sequence, Union
 
 import torch
@@ -82,6 +83,38 @@ def derive_genotype(alpha_normal: Tensor, alpha_reduce: Tensor, primitives: Sequ
             normal_concat=concat,
             reduce=derive_cell(alpha_reduce.softmax(dim=-1), primitives, num_nodes),
             reduce_concat=list(concat))
+
+
+def sample_genotype(rng: random.Random, primitives: Sequence[str] = PRIMITIVES,
+                    num_nodes: int = 4, multiplier: int = 4) -> dict:
+    """A genotype drawn uniformly from the DARTS space (the sample-based experiments of
+    UnNAS): per cell type and intermediate node, 2 distinct inputs among the earlier states
+    and on each an operation other than ``none``, all uniform; the last ``multiplier`` nodes
+    make up the output, as :func:`derive_genotype` would give.
+
+    Args:
+        rng: the random source (``random.Random(seed)`` makes the draw reproducible).
+        primitives: the candidate operations (``none`` is never drawn).
+        num_nodes: intermediate nodes per cell.
+        multiplier: how many of the last nodes make up the cell output.
+    """
+    ops = [p for p in primitives if p != 'none']
+    if not ops:
+        raise ConfigError(f'DARTS primitives {list(primitives)}: no operation besides "none" '
+                          'to sample from')
+    if not 1 <= multiplier <= num_nodes:
+        raise ConfigError(f'sample_genotype multiplier={multiplier}: expected 1..num_nodes='
+                          f'{num_nodes}')
+    concat = list(range(2 + num_nodes - multiplier, num_nodes + 2))
+    genotype = {}
+    for cell in CELL_TYPES:
+        pairs = []
+        for node in range(num_nodes):
+            inputs = sorted(rng.sample(range(node + 2), 2))
+            pairs.extend([rng.choice(ops), j] for j in inputs)
+        genotype[cell] = pairs
+        genotype[f'{cell}_concat'] = list(concat)
+    return genotype
 
 
 def check_genotype(genotype: Union[str, dict]) -> dict:

@@ -1,0 +1,240 @@
+"""Rank correlation between pretext-task and supervised accuracy of sampled DARTS cells
+(UnNAS's sample-based experiments).
+
+    python tools/rank_correlation.py [--pretext rotation|colorization|jigsaw]
+        [--pretext-config CFG] [--supervised-config CFG] [--num-archs N] [--seed S]
+        [--flops-range LOW HIGH] [--reference DARTS_V2] [--input-shape C H W]
+        [--metric KEY] [--work-dir DIR] [--cfg-options k=v ...]
+
+Draws ``--num-archs`` genotypes uniformly from the DARTS space (with ``--flops-range``, only
+those whose parameters and FLOPs both lie within that fraction of the ``--reference``
+genotype's, counted on the supervised config's backbone). Each genotype is written as an
+``arch.json`` and trained twice by mmengine's Runner: with the pretext config and with the
+supervised config, both evaluation configs whose backbone is
+``mmnas.SearchedBackbone(arch_spec=...)``. The final validation accuracy of each run is
+paired and Spearman's ρ and Kendall's τ are printed; ``rank_correlation.json`` (every sample:
+genotype, params, FLOPs, both accuracies) and ``rank_correlation.png`` (scatter plot) go to the
+work dir. The defaults are the tiny ImageNet-style configs; configs pointing at real data
+scale the same experiment up.
+"""
+import argparse
+import json
+import math
+import os.path as osp
+import random
+
+import matplotlib
+from mmengine.config import DictAction
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+
+from mmnas.cost import count_complexity
+from mmnas.evaluation import rank_correlation
+from mmnas.registry import MODELS
+from mmnas.structures import ArchSpec
+from mmnas.unnas import check_genotype, sample_genotype
+from mmnas.utils import register_all_modules
+from mmnas.utils.cli import check_config, clean_work_dir_on_failure, load_config, run_tool
+from mmnas.utils.config_check import ConfigError
+
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt  # noqa: E402
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+PRETEXTS = ('rotation', 'colorization', 'jigsaw')
+#: The validation metric read from each pretext's evaluation (colorization is per-pixel:
+#: mmseg's overall pixel accuracy).
+PRETEXT_METRICS = dict(rotation='accuracy/top1', colorization='aAcc', jigsaw='accuracy/top1')
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser.add_argument('--pretext', choices=PRETEXTS, default='rotation',
+                        help='pretext task (default: rotation)')
+    parser.add_argument('--pretext-config',
+                        help='evaluation config of the pretext task (default: '
+                        'configs/unnas/darts-eval-<pretext>_tiny-imagenet.py)')
+    parser.add_argument('--supervised-config',
+                        default=osp.join(REPO, 'configs/unnas/darts-eval_tiny-imagenet.py'),
+                        help='evaluation config with labels')
+    parser.add_argument('--num-archs', type=int, default=8, help='architectures to sample')
+    parser.add_argument('--seed', type=int, default=0,
+                        help='seed of the sampling and of every training run')
+    parser.add_argument('--flops-range', type=float, nargs=2, metavar=('LOW', 'HIGH'),
+                        help='keep only genotypes whose params and FLOPs are both within '
+                        '[LOW, HIGH] times the reference\'s (the paper: 0.8 1.2)')
+    parser.add_argument('--reference', default='DARTS_V2',
+                        help='reference of --flops-range: a published genotype name or an '
+                        'arch.json of a DARTSNet')
+    parser.add_argument('--input-shape', type=int, nargs=3, default=[3, 224, 224],
+                        metavar=('C', 'H', 'W'), help='input shape the FLOPs are counted at')
+    parser.add_argument('--max-draws', type=int, default=100,
+                        help='give up after this many draws per kept architecture')
+    parser.add_argument('--pretext-metric', help='metric key of the pretext validation '
+                        '(default: accuracy/top1, aAcc for colorization)')
+    parser.add_argument('--supervised-metric', default='accuracy/top1',
+                        help='metric key of the supervised validation')
+    parser.add_argument('--work-dir', default='work_dirs/rank_correlation',
+                        help='where the runs, the JSON and the plot go')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override settings of both configs, "key=value" pairs (e.g. '
+        'train_cfg.max_epochs=1)')
+    args = parser.parse_args()
+    if args.num_archs < 2:
+        parser.error(f'--num-archs {args.num_archs}: a rank correlation needs at least 2')
+    if args.flops_range and not 0 < args.flops_range[0] <= args.flops_range[1]:
+        parser.error(f'--flops-range {args.flops_range}: expected 0 < LOW <= HIGH')
+    args.pretext_config = args.pretext_config or osp.join(
+        REPO, f'configs/unnas/darts-eval-{args.pretext}_tiny-imagenet.py')
+    args.pretext_metric = args.pretext_metric or PRETEXT_METRICS[args.pretext]
+    return args
+
+
+class LastMetricsHook(Hook):
+    """Keeps the metrics of the runner's latest validation."""
+
+    priority = 'VERY_LOW'
+
+    def __init__(self) -> None:
+        self.metrics = None
+
+    def after_val_epoch(self, runner, metrics=None) -> None:
+        self.metrics = dict(metrics or {})
+
+
+def reference_genotype(reference: str) -> dict:
+    if osp.isfile(reference):
+        genotype = ArchSpec.load(reference).backbone.get('genotype')
+        if genotype is None:
+            raise ConfigError(f'--reference {reference!r}: the spec\'s backbone has no '
+                              'genotype (expected a DARTSNet arch.json)')
+        return check_genotype(genotype)
+    return check_genotype(reference)
+
+
+def write_spec(genotype: dict, path: str) -> str:
+    ArchSpec(method='unnas', backbone=dict(type='mmnas.DARTSNet', genotype=genotype),
+             meta=dict(source='tools/rank_correlation.py')).dump(path)
+    return path
+
+
+def build_backbone(cfg, spec_path: str):
+    """The config's backbone with the genotype of ``spec_path`` (plain BN: the count is the
+    same, and SyncBN does not run outside a process group)."""
+    return MODELS.build(dict(cfg.model.backbone.to_dict(), arch_spec=spec_path,
+                             norm_cfg=dict(type='BN')))
+
+
+def sample(args, cost_cfg) -> list:
+    """``num_archs`` genotypes with their arch.json, params and FLOPs."""
+    rng = random.Random(args.seed)
+    bounds = None
+    if args.flops_range:
+        path = write_spec(reference_genotype(args.reference),
+                          osp.join(args.work_dir, 'reference', 'arch.json'))
+        ref = count_complexity(build_backbone(cost_cfg, path), args.input_shape)
+        bounds = {k: (args.flops_range[0] * ref[k], args.flops_range[1] * ref[k])
+                  for k in ('params', 'flops')}
+
+    def within(key: str, value: int) -> bool:
+        return bounds is None or bounds[key][0] <= value <= bounds[key][1]
+
+    samples = []
+    for draw in range(args.max_draws * args.num_archs):
+        if len(samples) == args.num_archs:
+            break
+        genotype = sample_genotype(rng)
+        path = write_spec(genotype, osp.join(args.work_dir, f'arch_{len(samples)}', 'arch.json'))
+        backbone = build_backbone(cost_cfg, path)
+        # Parameters first: counting them needs no trace.
+        if not within('params', sum(p.numel() for p in backbone.parameters())):
+            continue
+        cost = count_complexity(backbone, args.input_shape)
+        if not within('flops', cost['flops']):
+            continue
+        samples.append(dict(index=len(samples), genotype=genotype, arch_spec=path,
+                            params=cost['params'], flops=cost['flops']))
+    if len(samples) < args.num_archs:
+        raise ConfigError(f'--flops-range {args.flops_range}: only {len(samples)} of '
+                          f'{args.num_archs} genotypes within the range of {args.reference!r} '
+                          f'after {draw + 1} draws')
+    return samples
+
+
+def train_and_validate(config: str, args, spec_path: str, work_dir: str, metric: str) -> float:
+    """Train ``config`` with the genotype of ``spec_path``; the final validation ``metric``."""
+    cfg = load_config(config, args.cfg_options, 'none', work_dir)
+    cfg.model.backbone.arch_spec = spec_path
+    cfg.randomness = dict(seed=args.seed)
+    # Runners in one process share loggers and visualizers by experiment name.
+    cfg.experiment_name = f'{osp.basename(osp.dirname(work_dir))}_{osp.basename(work_dir)}'
+    check_config(cfg, ['train', 'val'])
+    with clean_work_dir_on_failure(cfg.work_dir):
+        runner = Runner.from_cfg(cfg)
+        hook = LastMetricsHook()
+        runner.register_hook(hook)
+        runner.train()
+        metrics = hook.metrics if hook.metrics is not None else runner.val()
+    if metric not in metrics:
+        raise ConfigError(f'{config}: validation gave {sorted(metrics)}, no {metric!r} (set '
+                          '--pretext-metric / --supervised-metric)')
+    return float(metrics[metric])
+
+
+def plot(samples: list, stats: dict, args, path: str) -> None:
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    ax.scatter([s['pretext_accuracy'] for s in samples],
+               [s['supervised_accuracy'] for s in samples], s=18)
+    ax.set_xlabel(f'{args.pretext} pretext {args.pretext_metric}')
+    ax.set_ylabel(f'supervised {args.supervised_metric}')
+    ax.set_title(f'{len(samples)} DARTS cells: Spearman ρ={stats["spearman_rho"]:.2f}, '
+                 f'Kendall τ={stats["kendall_tau"]:.2f}', fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def finite_or_none(value: float):
+    return None if math.isnan(value) else value
+
+
+def main() -> None:
+    args = parse_args()
+    register_all_modules(init_default_scope_=False)
+    cost_cfg = load_config(args.supervised_config, args.cfg_options, 'none', args.work_dir)
+    samples = sample(args, cost_cfg)
+    for s in samples:
+        run_dir = osp.join(args.work_dir, f'arch_{s["index"]}')
+        s['pretext_accuracy'] = train_and_validate(
+            args.pretext_config, args, s['arch_spec'], osp.join(run_dir, 'pretext'),
+            args.pretext_metric)
+        s['supervised_accuracy'] = train_and_validate(
+            args.supervised_config, args, s['arch_spec'], osp.join(run_dir, 'supervised'),
+            args.supervised_metric)
+    stats = rank_correlation([s['pretext_accuracy'] for s in samples],
+                             [s['supervised_accuracy'] for s in samples])
+    result = dict(pretext=args.pretext, pretext_config=args.pretext_config,
+                  supervised_config=args.supervised_config, seed=args.seed,
+                  flops_range=args.flops_range, reference=args.reference,
+                  input_shape=args.input_shape, pretext_metric=args.pretext_metric,
+                  supervised_metric=args.supervised_metric,
+                  spearman_rho=finite_or_none(stats['spearman_rho']),
+                  kendall_tau=finite_or_none(stats['kendall_tau']), samples=samples)
+    json_path = osp.join(args.work_dir, 'rank_correlation.json')
+    with open(json_path, 'w') as f:
+        json.dump(result, f, indent=2)
+    png_path = osp.join(args.work_dir, 'rank_correlation.png')
+    plot(samples, stats, args, png_path)
+    print(f'{"arch":>4} {"params":>9} {"MFLOPs":>9} {args.pretext:>12} {"supervised":>10}')
+    for s in samples:
+        print(f'{s["index"]:>4} {s["params"]:>9} {s["flops"] / 1e6:>9.2f} '
+              f'{s["pretext_accuracy"]:>12.2f} {s["supervised_accuracy"]:>10.2f}')
+    print(f'{args.pretext} vs supervised over {len(samples)} architectures: '
+          f'Spearman rho = {stats["spearman_rho"]:.3f}, '
+          f'Kendall tau = {stats["kendall_tau"]:.3f}')
+    print(f'wrote {json_path} and {png_path}')
+
+
+if __name__ == '__main__':
+    run_tool(main)
