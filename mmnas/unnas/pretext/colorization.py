@@ -72,8 +72,8 @@ class ColorizationPretext(BaseTransform):
     the decode head's ``num_classes``; give it an ``ignore_index`` of K or more, since class
     255 exists). Use it after the geometric transforms, before ``PackSegInputs``.
 
-    Required keys: ``img`` (BGR uint8). Modified keys: ``img``. Added keys: ``gt_seg_map``,
-    ``seg_fields``.
+    Required keys: ``img`` (BGR uint8). Modified keys: ``img``, ``ori_shape``. Added keys:
+    ``gt_seg_map``, ``seg_fields``.
 
     Args:
         grid: width of a colour bin in the ab plane (Zhang et al.: 10).
@@ -92,6 +92,9 @@ class ColorizationPretext(BaseTransform):
         results['img'] = np.ascontiguousarray(lab[..., :1])
         results['gt_seg_map'] = quantize_ab(lab[..., 1:], self.grid)
         results.setdefault('seg_fields', []).append('gt_seg_map')
+        # The target exists only at this (cropped) size: a segmentor resizes its prediction
+        # to ori_shape, which must be the target's for the pixel accuracy of a validation.
+        results['ori_shape'] = results['img'].shape[:2]
         return results
 
     def __repr__(self) -> str:
