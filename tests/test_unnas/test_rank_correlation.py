@@ -5,6 +5,8 @@ import json
 import os.path as osp
 import random
 
+import pytest
+
 from mmnas.cost import count_complexity
 from mmnas.structures import ArchSpec
 from mmnas.unnas import DARTSNet, check_genotype, sample_genotype
@@ -62,3 +64,24 @@ def test_rank_correlation_tool(tmp_path, repo_root, run_tool, tiny_data, capsys)
         # None (JSON for NaN) exactly when one accuracy list is constant.
         assert (result[key] is None) == constant
         assert constant or -1 <= result[key] <= 1
+
+
+@pytest.mark.parametrize('pretext, metric', [('colorization', 'aAcc'),
+                                             ('jigsaw', 'accuracy/top1')])
+def test_other_pretexts_run_through_their_default_configs(tmp_path, run_tool, tiny_data,
+                                                          pretext, metric):
+    """--pretext colorization / jigsaw pick their darts-eval-<pretext>_tiny-imagenet.py and
+    metric; one training and one validation batch of 16 images per run."""
+    root = tiny_data['imagenet']
+    data = [f'{split}_dataloader.dataset.{key}'
+            for split in ('train', 'val') for key in ('data_root', 'classes', 'indices')]
+    values = [root, root + '/meta/classes.txt', 16] * 2
+    work_dir = tmp_path / 'work'
+    assert run_tool('rank_correlation', '--pretext', pretext, '--num-archs', 2,
+                    '--input-shape', 3, 32, 32, '--work-dir', work_dir, '--cfg-options',
+                    'train_cfg.max_epochs=1',
+                    *[f'{k}={v}' for k, v in zip(data, values)]) == 0
+    result = json.loads((work_dir / 'rank_correlation.json').read_text())
+    assert result['pretext'] == pretext and result['pretext_metric'] == metric
+    assert result['pretext_config'].endswith(f'darts-eval-{pretext}_tiny-imagenet.py')
+    assert all(0 <= s['pretext_accuracy'] <= 100 for s in result['samples'])
