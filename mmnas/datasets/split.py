@@ -59,7 +59,10 @@ class SplitDataset:
                               f'ratio {ratio} is empty')
 
     def _labels(self) -> Optional[np.ndarray]:
-        if not hasattr(self.dataset, 'get_cat_ids'):
+        # mmpretrain's CustomDataset over a folder of unlabelled images (a pretext task's
+        # data) has get_cat_ids but no label to give.
+        if not hasattr(self.dataset, 'get_cat_ids') or \
+                getattr(self.dataset, 'with_label', True) is False:
             return None
         try:
             cats = [self.dataset.get_cat_ids(i) for i in range(len(self.dataset))]

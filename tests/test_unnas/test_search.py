@@ -114,3 +114,46 @@ default_hooks = dict(checkpoint=dict(interval=1), logger=dict(interval=1))
     assert state['backbone.stem0.0.weight'].shape[1] == in_channels
     # α start at 1e-3 · N(0, 1); an Adam step of 3e-2 moves every entry by about 3e-2.
     assert state['backbone.alpha_reduce'].abs().min() > 1e-2
+
+
+ROTATION = "dict(type='mmnas.RotationPretext')"
+# 2×2 tiles and their 24 permutations keep the tiny run small.
+JIGSAW = "dict(type='mmnas.JigsawPretext', grid=2, num_permutations=24, tile_ratio=0.76)"
+JIGSAW_PREPROCESSOR = 'data_preprocessor = dict(num_tiles=4, num_classes=24)'
+JIGSAW_NECK = "[dict(type='GlobalAveragePooling'), dict(type='mmnas.TileConcatNeck', num_tiles=4)]"
+
+
+@pytest.mark.parametrize('name, pretext, preprocessor, neck, classes, features', [
+    ('unnas-darts-search-rotation_8xb4_cityscapes', ROTATION, '',
+     "dict(type='GlobalAveragePooling')", 4, 32),
+    ('unnas-darts-search-jigsaw_8xb4_cityscapes', JIGSAW, JIGSAW_PREPROCESSOR, JIGSAW_NECK, 24,
+     4 * 32),
+])
+def test_cityscapes_classification_pretexts_one_epoch(tmp_path, repo_root, run_tool,
+                                                      tiny_cityscapes, name, pretext,
+                                                      preprocessor, neck, classes, features):
+    """Rotation and jigsaw on Cityscapes: the unlabelled frames, split in two halves without
+    labels, square crops, the classifier's bilevel step with the Cityscapes search network."""
+    config = tmp_path / 'search.py'
+    config.write_text(f'''
+_base_ = [{repo_root + '/configs/unnas/' + name + '.py'!r}]
+pipeline = [dict(type='LoadImageFromFile'), dict(type='RandomCrop', crop_size=64),
+            {pretext}, dict(type='PackInputs')]
+images = dict(data_root={tiny_cityscapes!r}, pipeline=pipeline)
+loader = dict(batch_size=2, num_workers=0, persistent_workers=False,
+              dataset=dict(dataset=images))
+train_dataloader = loader
+train_cfg = dict(max_epochs=1, arch_dataloader=loader)
+model = dict(backbone=dict(channels=4, num_cells=3, reduction_cells=[1]), neck={neck},
+             head=dict(num_classes={classes}, in_channels={features}))
+{preprocessor}
+param_scheduler = dict(weights=[])
+optim_wrapper = dict(architecture=dict(optimizer=dict(lr=3e-2)))
+default_hooks = dict(checkpoint=dict(interval=1), logger=dict(interval=1))
+''')
+    work_dir = tmp_path / 'work'
+    assert run_tool('train', config, '--work-dir', work_dir) == 0
+    state = torch.load(work_dir / 'epoch_1.pth', map_location='cpu',
+                       weights_only=False)['state_dict']
+    assert state['head.fc.weight'].shape == (classes, features)
+    assert state['backbone.alpha_reduce'].abs().min() > 1e-2
