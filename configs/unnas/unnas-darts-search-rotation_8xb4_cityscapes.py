@@ -1,6 +1,6 @@
 # UnNAS-DARTS on Cityscapes with the rotation pretext (seed §B.1): no labels; the Cityscapes
 # search network (12 cells, 16 channels, one reduction cell) classifies by which multiple of
-# 90° an image crop was rotated, in mmpretrain's ImageClassifier over the unlabelled
+# 90° an image crop was rotated (all four turns of every crop in the batch), in mmpretrain's ImageClassifier over the unlabelled
 # leftImg8bit training images. The crops are square (512×512 after mmseg's random rescale of
 # the 2048×1024 frames) so that every rotation keeps the shape. The Cityscapes search
 # schedule: 400 epochs at batch 32 (8 GPUs × 4), weights SGD lr 0.1 cosine, weight decay
@@ -18,7 +18,6 @@ rotation_pipeline = [
     dict(type='RandomResize', scale=(2048, 1024), ratio_range=(0.5, 2.0), keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='mmnas.RotationPretext'),
     dict(type='PackInputs'),
 ]
 images = dict(_delete_=True, type='CustomDataset', data_root=data_root,

@@ -12,7 +12,6 @@ max_epochs = 4
 tiny_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=16, crop_ratio_range=(0.5, 1.0), backend='pillow'),
-    dict(type='mmnas.RotationPretext'),
     dict(type='PackInputs'),
 ]
 tiny = dict(type='ImageNet', data_root=data_root, split='train',

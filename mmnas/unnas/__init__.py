@@ -4,11 +4,12 @@ to a genotype and evaluated as a fixed network."""
 from .genotype import GENOTYPES, check_genotype, derive_cell, derive_genotype, sample_genotype
 from .network import DARTSCellNet, DARTSNet, MixedOp
 from .operations import PRIMITIVES, build_op
-from .pretext import (ColorizationPretext, JigsawPretext, RotationPretext, TileConcatNeck,
-                      TileDataPreprocessor)
+from .pretext import (ColorizationPretext, JigsawPretext, RotationDataPreprocessor,
+                      RotationPretext, TileConcatNeck, TileDataPreprocessor)
 
 __all__ = [
     'DARTSCellNet', 'DARTSNet', 'MixedOp', 'PRIMITIVES', 'build_op', 'GENOTYPES',
     'check_genotype', 'derive_cell', 'derive_genotype', 'sample_genotype', 'RotationPretext',
-    'ColorizationPretext', 'JigsawPretext', 'TileDataPreprocessor', 'TileConcatNeck'
+    'RotationDataPreprocessor', 'ColorizationPretext', 'JigsawPretext', 'TileDataPreprocessor',
+    'TileConcatNeck'
 ]

@@ -3,9 +3,11 @@ image)."""
 import cv2
 import numpy as np
 import pytest
+import torch
+from mmpretrain.structures import DataSample
 
-from mmnas.unnas import (ColorizationPretext, JigsawPretext, RotationPretext, TileConcatNeck,
-                         TileDataPreprocessor)
+from mmnas.unnas import (ColorizationPretext, JigsawPretext, RotationDataPreprocessor,
+                         RotationPretext, TileConcatNeck, TileDataPreprocessor)
 from mmnas.unnas.pretext import ab_bins, lab_to_linear_rgb, max_hamming_permutations
 from mmnas.utils.config_check import ConfigError
 
@@ -35,6 +37,26 @@ def test_rotation_bad_input():
         RotationPretext(rotations=(4, ))
     with pytest.raises(ValueError, match='not square'):
         RotationPretext()(dict(img=image(12, 10)))
+
+
+def test_rotation_preprocessor_batches_every_quarter_turn_of_every_image():
+    images = [image(seed=s) for s in range(2)]
+    preprocessor = RotationDataPreprocessor(mean=[0, 0, 0], std=[1, 1, 1])
+    data = dict(inputs=[torch.from_numpy(i).permute(2, 0, 1) for i in images],
+                data_samples=[DataSample(metainfo=dict(sample_idx=s)).set_gt_label(7)
+                              for s in range(2)])
+    out = preprocessor(data, training=True)
+    assert out['inputs'].shape == (8, 3, 12, 12)
+    for row, sample in enumerate(out['data_samples']):
+        n, k = divmod(row, 4)
+        assert int(sample.gt_label) == k and sample.sample_idx == n
+        # The same turn as RotationPretext's np.rot90 on (H, W, C).
+        expected = np.rot90(images[n], k).transpose(2, 0, 1).astype(np.float32)
+        np.testing.assert_array_equal(out['inputs'][row].numpy(), expected)
+    with pytest.raises(ValueError, match='not square'):
+        preprocessor(dict(inputs=[torch.zeros(3, 12, 10, dtype=torch.uint8)]), training=True)
+    with pytest.raises(ConfigError, match='rotations'):
+        RotationDataPreprocessor(rotations=())
 
 
 def test_colorization_label_is_the_pixel_colour():
