@@ -28,22 +28,17 @@ class ScaleGroup:
         block: name of the searching block (a module path in the backbone).
         kind: ``'kernel'`` or ``'tokens'``.
         index: position of the kernel among the block's current kernels (0 for tokens).
-        norm: module path of the BN whose γ are searched.
-        start: first channel of the group in that BN.
-        stop: one past its last channel.
+        norm: module path of the BN whose γ are searched (all its channels are the
+            group's).
+        size: channels in the group.
         cost: FLOPs per channel (cost_c above, before normalisation).
     """
     block: str
     kind: str
     index: int
     norm: str
-    start: int
-    stop: int
+    size: int
     cost: float
-
-    @property
-    def size(self) -> int:
-        return self.stop - self.start
 
 
 def module_flops(backbone: nn.Module, input_shape: Sequence[int]) -> Dict[str, int]:
@@ -73,11 +68,11 @@ def scale_groups(backbone: nn.Module, input_shape: Sequence[int]) -> List[ScaleG
     groups = []
     for name, block in backbone.searching_blocks():
         for i, h in enumerate(block.hidden_channels):
-            groups.append(ScaleGroup(name, 'kernel', i, f'{name}.branches.{i}.dw_norm', 0, h,
+            groups.append(ScaleGroup(name, 'kernel', i, f'{name}.branches.{i}.dw_norm', h,
                                      flops.get(f'{name}.branches.{i}', 0) / h))
         if isinstance(block.context, LightweightTransformer):
             n = block.context.num_tokens
-            groups.append(ScaleGroup(name, 'tokens', 0, f'{name}.context.token_norm', 0, n,
+            groups.append(ScaleGroup(name, 'tokens', 0, f'{name}.context.token_norm', n,
                                      flops.get(f'{name}.context', 0) / n))
     return groups
 
@@ -89,12 +84,11 @@ def penalty_weights(groups: Sequence[ScaleGroup],
         return []
     total = sum(g.cost * g.size for g in groups)
     mean = total / sum(g.size for g in groups)
-    by_norm: Dict[str, Tensor] = {}
+    weights = []
     for g in groups:
-        norm = backbone.get_submodule(g.norm)
-        weights = by_norm.setdefault(g.norm, torch.zeros_like(norm.weight, requires_grad=False))
-        weights[g.start:g.stop] = g.cost / mean
-    return [(backbone.get_submodule(name).weight, w) for name, w in by_norm.items()]
+        gamma = backbone.get_submodule(g.norm).weight
+        weights.append((gamma, torch.full_like(gamma, g.cost / mean, requires_grad=False)))
+    return weights
 
 
 def l1_penalty(weights: Sequence[Tuple[nn.Parameter, Tensor]]) -> Tensor:
@@ -121,7 +115,7 @@ def plan_shrink(groups: Sequence[ScaleGroup], backbones: Sequence[nn.Module],
     for g in groups:
         alive = torch.zeros(g.size, dtype=torch.bool)
         for backbone in backbones:
-            gamma = backbone.get_submodule(g.norm).weight.detach()[g.start:g.stop]
+            gamma = backbone.get_submodule(g.norm).weight.detach()
             alive |= gamma.abs().cpu() > threshold
         keep = alive.nonzero().flatten()
         context = blocks[g.block].context
