@@ -5,6 +5,7 @@
 """
 import argparse
 import os
+from typing import Optional, Sequence
 
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
@@ -15,14 +16,14 @@ from mmnas.utils.cli import (add_common_args, check_config, clean_work_dir_on_fa
 from mmnas.utils.config_check import ConfigError
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--out', help='dump the predictions to this pickle file')
     parser.add_argument('--show-dir', help='save drawn predictions in this directory')
     add_common_args(parser)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
 
@@ -41,8 +42,9 @@ def enable_visualization(cfg, show_dir: str) -> None:
     cfg.visualizer['save_dir'] = show_dir
 
 
-def main() -> None:
-    args = parse_args()
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Run the tool on ``argv`` (default: the command line)."""
+    args = parse_args(argv)
     register_all_modules(init_default_scope_=False)
     cfg = load_config(args.config, args.cfg_options, args.launcher, args.work_dir)
     if not os.path.isfile(args.checkpoint):
