@@ -29,10 +29,13 @@ test_pipeline = [
 data_preprocessor = dict(_delete_=True, type='mmnas.TileDataPreprocessor', num_tiles=num_tiles,
                          num_classes=num_permutations, to_rgb=True)
 model = dict(
+    # One output per tile and no auxiliary classifier (the released jigsaw network has none).
+    backbone=dict(out_indices=[-1]),
     neck=[dict(type='GlobalAveragePooling'),
           dict(type='mmnas.TileConcatNeck', num_tiles=num_tiles)],
     # Per tile 4 nodes × 4C after two reductions at the base's C = 16.
-    head=dict(num_classes=num_permutations, in_channels=num_tiles * 256))
+    head=dict(_delete_=True, type='LinearClsHead', num_classes=num_permutations,
+              in_channels=num_tiles * 256, topk=(1, )))
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
