@@ -9,8 +9,9 @@ _base_ = ['./darts-eval_tiny-imagenet.py']
 grid = 2
 num_tiles = grid * grid
 num_permutations = 24
+# ImageNet's mean and std (0–255) in BGR order, as loaded; the tiles stay BGR.
 jigsaw = dict(type='mmnas.JigsawPretext', grid=grid, num_permutations=num_permutations,
-              tile_ratio=0.76)
+              tile_ratio=0.76, mean=[103.53, 116.28, 123.675], std=[57.375, 57.12, 58.395])
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=32, crop_ratio_range=(0.5, 1.0), backend='pillow'),
@@ -27,15 +28,12 @@ test_pipeline = [
 ]
 # The tiles are standardised by the transform: no mean/std here.
 data_preprocessor = dict(_delete_=True, type='mmnas.TileDataPreprocessor', num_tiles=num_tiles,
-                         num_classes=num_permutations, to_rgb=True)
+                         num_classes=num_permutations, to_rgb=False)
 model = dict(
-    # One output per tile and no auxiliary classifier (the released jigsaw network has none).
-    backbone=dict(out_indices=[-1]),
     neck=[dict(type='GlobalAveragePooling'),
           dict(type='mmnas.TileConcatNeck', num_tiles=num_tiles)],
     # Per tile 4 nodes × 4C after two reductions at the base's C = 16.
-    head=dict(_delete_=True, type='LinearClsHead', num_classes=num_permutations,
-              in_channels=num_tiles * 256, topk=(1, )))
+    head=dict(num_classes=num_permutations, in_channels=num_tiles * 256))
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader

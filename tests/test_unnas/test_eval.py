@@ -33,9 +33,8 @@ def test_classification_eval(tmp_path, repo_root, arch_spec, run_tool, capsys, s
     root = small_imagenet
     config = write(tmp_path, f'{repo_root}/configs/unnas/darts-eval_tiny-imagenet.py', f'''
 tiny = dict(data_root={root!r}, classes={root + '/meta/classes.txt'!r})
-model = dict(backbone=dict(arch_spec={arch_spec!r}, num_cells=3, channels=8,
-                           out_indices=[2, -1]),
-             head=dict(num_classes=4, in_channels=128, aux_in_channels=128))
+model = dict(backbone=dict(arch_spec={arch_spec!r}, num_cells=3, channels=8),
+             head=dict(num_classes=4, in_channels=128))
 data_preprocessor = dict(num_classes=4)
 train_dataloader = dict(batch_size=8, dataset=tiny)
 val_dataloader = dict(batch_size=8, dataset=tiny)
