@@ -47,7 +47,10 @@ STRATEGIES = Registry('strategy', parent=MMENGINE_STRATEGIES, scope='mmnas', loc
 DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope='mmnas', locations=_DATA)
 DATA_SAMPLERS = Registry(
     'data sampler', parent=MMENGINE_DATA_SAMPLERS, scope='mmnas', locations=_DATA)
-TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS, scope='mmnas', locations=_DATA)
+# mmnas.datasets.transforms_3d imports mmdet3d, so only a transform lookup pays for it.
+TRANSFORMS = Registry(
+    'transform', parent=MMENGINE_TRANSFORMS, scope='mmnas',
+    locations=_DATA + ['mmnas.datasets.transforms_3d'])
 
 MODELS = Registry('model', parent=MMENGINE_MODELS, scope='mmnas', locations=_MODELS)
 MODEL_WRAPPERS = Registry(
