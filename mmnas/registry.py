@@ -41,7 +41,9 @@ RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS, scope='mmnas', locations=_
 RUNNER_CONSTRUCTORS = Registry(
     'runner constructor', parent=MMENGINE_RUNNER_CONSTRUCTORS, scope='mmnas', locations=_ENGINE)
 LOOPS = Registry('loop', parent=MMENGINE_LOOPS, scope='mmnas', locations=_ENGINE)
-HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='mmnas', locations=_ENGINE)
+# mmnas.engine.bev_visualization imports mmdet3d, so only a hook lookup pays for it.
+HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='mmnas',
+                 locations=_ENGINE + ['mmnas.engine.bev_visualization'])
 STRATEGIES = Registry('strategy', parent=MMENGINE_STRATEGIES, scope='mmnas', locations=_ENGINE)
 
 DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope='mmnas', locations=_DATA)

@@ -78,7 +78,9 @@ param_scheduler = [
 ]
 train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=10)
 auto_scale_lr = dict(enable=False, base_batch_size=16)
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3))
+# mmdet3d's visualization hook in bird's eye view: tools/test.py --show-dir draws there.
+default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3),
+                     visualization=dict(type='mmnas.BEVVisualizationHook'))
 
 # λ warms up over the first 8 epochs; vanished channels are cut every 10 epochs, FLOPs counted
 # on the BEV pseudo-image.

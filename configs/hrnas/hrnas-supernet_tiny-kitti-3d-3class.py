@@ -72,6 +72,8 @@ param_scheduler = [
          convert_to_iter_based=True)
 ]
 train_cfg = dict(by_epoch=True, max_epochs=20, val_interval=10)
-default_hooks = dict(logger=dict(interval=10))
+# mmdet3d's visualization hook in bird's eye view: tools/test.py --show-dir draws there.
+default_hooks = dict(logger=dict(interval=10),
+                     visualization=dict(type='mmnas.BEVVisualizationHook'))
 
 search_cfg = dict(type='mmnas.DeriveArchLoop', input_shape=(64, 496, 432))
