@@ -378,7 +378,8 @@ def test_kitti_gt_database_matches_its_infos(tiny_kitti):
     with open(osp.join(root, 'kitti_dbinfos_train.pkl'), 'rb') as f:
         db_infos = pickle.load(f)
     assert set(db_infos) <= set(KITTI_CLASSES) and 'Car' in db_infos
-    assert {e['image_idx'] for v in db_infos.values() for e in v} == {int(i) for i in frames['train']}
+    image_ids = {entry['image_idx'] for entries in db_infos.values() for entry in entries}
+    assert image_ids == {int(i) for i in frames['train']}
     for name, entries in db_infos.items():
         for entry in entries:
             assert entry['name'] == name and entry['path'].startswith('kitti_gt_database/')
