@@ -41,13 +41,18 @@ RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS, scope='mmnas', locations=_
 RUNNER_CONSTRUCTORS = Registry(
     'runner constructor', parent=MMENGINE_RUNNER_CONSTRUCTORS, scope='mmnas', locations=_ENGINE)
 LOOPS = Registry('loop', parent=MMENGINE_LOOPS, scope='mmnas', locations=_ENGINE)
-HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='mmnas', locations=_ENGINE)
+# mmnas.engine.bev_visualization imports mmdet3d, so only a hook lookup pays for it.
+HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='mmnas',
+                 locations=_ENGINE + ['mmnas.engine.bev_visualization'])
 STRATEGIES = Registry('strategy', parent=MMENGINE_STRATEGIES, scope='mmnas', locations=_ENGINE)
 
 DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope='mmnas', locations=_DATA)
 DATA_SAMPLERS = Registry(
     'data sampler', parent=MMENGINE_DATA_SAMPLERS, scope='mmnas', locations=_DATA)
-TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS, scope='mmnas', locations=_DATA)
+# mmnas.datasets.transforms_3d imports mmdet3d, so only a transform lookup pays for it.
+TRANSFORMS = Registry(
+    'transform', parent=MMENGINE_TRANSFORMS, scope='mmnas',
+    locations=_DATA + ['mmnas.datasets.transforms_3d'])
 
 MODELS = Registry('model', parent=MMENGINE_MODELS, scope='mmnas', locations=_MODELS)
 MODEL_WRAPPERS = Registry(

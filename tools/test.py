@@ -29,17 +29,32 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 def enable_visualization(cfg, show_dir: str) -> None:
-    """Switch on the host's visualization hook (mmseg, mmpose, mmdet3d, mmpretrain all
-    configure one under ``default_hooks.visualization``) and save its drawings."""
+    """Switch on the config's visualization hook and save its drawings in ``show_dir``, the way
+    each host's own ``tools/test.py --show-dir`` does: mmpose's ``PoseVisualizationHook`` and
+    mmpretrain's ``VisualizationHook`` get ``enable`` and ``out_dir``, mmseg's
+    ``SegVisualizationHook`` gets ``draw`` and the visualizer's ``save_dir``, mmdet3d's hooks
+    (``mmnas.BEVVisualizationHook`` included) get ``draw`` and ``test_out_dir``. Every test
+    sample is drawn (the hosts' ``--interval`` default), and ``show_dir`` is made absolute
+    because the pose and 3D hooks otherwise put it under ``work_dir/<timestamp>``."""
     hook = cfg.get('default_hooks', {}).get('visualization')
     if hook is None:
         raise ConfigError('--show-dir: the config has no default_hooks.visualization hook')
-    if 'enable' in hook:  # mmpretrain's VisualizationHook
-        hook['enable'] = True
-    else:
+    show_dir = os.path.abspath(show_dir)
+    kind = hook['type'].split('.')[-1] if isinstance(hook['type'], str) else \
+        hook['type'].__name__
+    if kind in ('PoseVisualizationHook', 'VisualizationHook'):
+        hook.update(enable=True, out_dir=show_dir)
+    elif kind == 'SegVisualizationHook':
         hook['draw'] = True
+        cfg.visualizer['save_dir'] = show_dir
+    elif kind in ('Det3DVisualizationHook', 'BEVVisualizationHook'):
+        hook.update(draw=True, test_out_dir=show_dir)
+    else:
+        raise ConfigError(f'--show-dir: default_hooks.visualization is {hook["type"]!r}; '
+                          'expected one of PoseVisualizationHook, VisualizationHook, '
+                          'SegVisualizationHook, Det3DVisualizationHook, '
+                          'mmnas.BEVVisualizationHook')
     hook['interval'] = 1
-    cfg.visualizer['save_dir'] = show_dir
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
