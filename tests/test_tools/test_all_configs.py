@@ -55,7 +55,7 @@ def tiny_roots(tmp_path_factory, run_tool) -> Dict[str, str]:
     make_tiny_ade20k(roots['ade20k'], num_train=4, num_val=2, min_size=96, max_size=128)
     make_tiny_coco(roots['coco'], num_train=4, num_val=2)
     make_tiny_kitti(roots['kitti'], num_train=4, num_val=2, num_test=2)
-    make_tiny_imagenet(roots['imagenet'], num_classes=4, num_train_per_class=2,
+    make_tiny_imagenet(roots['imagenet'], num_classes=4, num_train_per_class=5,
                        num_val_per_class=1, min_size=48, max_size=64)
     # The 100-class search lists of the DenseNAS configs, made by the converter users run.
     assert run_tool('dataset_converters/imagenet_subset', roots['imagenet'],
@@ -140,6 +140,8 @@ def shrink_options(cfg: Config, roots: Dict[str, str], arch_specs: Dict[str, str
             options['train_cfg.val_interval'] = 1
         if 'val_begin' in train_cfg:
             options['train_cfg.val_begin'] = 1
+        if train_cfg.get('arch_start'):  # architecture steps from the first epoch
+            options['train_cfg.arch_start'] = 0
     checkpoint = (plain.get('default_hooks') or {}).get('checkpoint')
     if checkpoint and 'interval' in checkpoint:
         options['default_hooks.checkpoint.interval'] = 2 if 'max_iters' in train_cfg else 1
