@@ -4,7 +4,7 @@ For each config: ``tools/train.py`` → ``tools/test.py`` (where the config test
 ``tools/train.py --resume`` → ``tools/search.py`` (where it has a ``search_cfg``), on the tiny
 datasets. The config is shrunk only by ``--cfg-options`` computed from the config itself: data
 roots moved to the tiny datasets, one or two iterations or epochs, batches of two, inputs
-scaled down by one factor. Its model, evaluator, schedulers, hooks and checkpoint format stay
+scaled down by one power of two to a crop of about 48 to 96 pixels. Its model, evaluator, schedulers, hooks and checkpoint format stay
 as they are. A config that retrains a searched architecture (``arch_spec`` pointing into
 ``work_dirs/<search config>/``) first runs that search config the same way. A new config is
 covered without touching this file.
@@ -15,6 +15,7 @@ FLOPs dominates), so it is marked ``config_sweep`` and runs on its own::
     .venv/bin/python -m pytest -m config_sweep -n 2 --dist loadgroup tests/test_tools/test_all_configs.py
 """
 import glob
+import math
 import os
 import os.path as osp
 import re
@@ -43,7 +44,7 @@ _SIZED_PARTS = ('pipeline', 'data_preprocessor', 'codec', 'coder', 'model.test_c
 #: The keys whose value is the training crop: the scale factor brings it to ``_TARGET``.
 _CROP_KEYS = {'RandomResizedCrop': 'scale', 'RandomCrop': 'crop_size',
               'TopdownAffine': 'input_size'}
-_TARGET = 64
+_TARGET = 48
 
 
 @pytest.fixture(scope='module')
@@ -85,7 +86,10 @@ def _scale_factor(cfg: dict) -> float:
             crop = value.get(_CROP_KEYS[value['type'].split('.')[-1]])
             crops += list(crop) if isinstance(crop, (list, tuple)) else [crop]
     sizes = [c for c in crops if isinstance(c, int)]
-    return max(1.0, min(sizes) / _TARGET) if sizes else 1.0
+    if not sizes or min(sizes) < 2 * _TARGET:
+        return 1.0
+    # A power of two keeps the input a multiple of the network's strides where it was one.
+    return float(2**int(math.log2(min(sizes) / _TARGET)))
 
 
 def _shrunk(value: Any, factor: float, key: str) -> Any:
