@@ -5,6 +5,7 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 from scipy import stats
+from torch import nn
 
 from mmnas.utils.config_check import ConfigError
 
@@ -86,3 +87,21 @@ def stratified_by_percentile(values: Sequence[float], per_stratum: int, num_stra
                           f'{small}; expected at least {per_stratum} per stratum')
     rng = np.random.default_rng(seed)
     return [int(i) for s in strata for i in sorted(rng.choice(s, per_stratum, replace=False))]
+
+
+def resnet_cifar(depth: int = 56) -> nn.Sequential:
+    """The CIFAR ResNet of He et al. (2016, §4.2) as a backbone without the classifier, from
+    mmpretrain's stock ``BasicBlock`` layers: a 3×3 stem conv to 16 channels, then three
+    stages of ``(depth − 2) / 6`` basic blocks at 16, 32 and 64 channels (strides 1, 2, 2;
+    1×1 projection shortcuts where the shape changes). The size reference of UnNAS's DARTS
+    samples (supp. §A: ResNet-56). ``(N, 3, 32, 32) → (N, 64, 8, 8)``."""
+    from mmpretrain.models.backbones.resnet import BasicBlock, ResLayer
+    if depth < 8 or (depth - 2) % 6:
+        raise ConfigError(f'resnet_cifar depth={depth}: expected 6n + 2 with n >= 1')
+    layers = [nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU(inplace=True)]
+    in_channels = 16
+    for width, stride in zip((16, 32, 64), (1, 2, 2)):
+        layers.append(ResLayer(BasicBlock, num_blocks=(depth - 2) // 6, in_channels=in_channels,
+                               out_channels=width, expansion=1, stride=stride))
+        in_channels = width
+    return nn.Sequential(*layers)
