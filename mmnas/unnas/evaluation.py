@@ -124,4 +124,3 @@ class DropPathScheduleHook(Hook):
         progress = runner.epoch / runner.max_epochs
         for module, rate in self._modules:
             module.drop_prob = rate * progress
-

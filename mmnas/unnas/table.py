@@ -22,7 +22,7 @@ per image and counting one multiply-add as one operation:
   per output element of every k×k pooling (what layer-wise counters such as ptflops add).
 """
 import argparse
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence
 
 import torch
 from torch import nn
@@ -102,31 +102,40 @@ def eval_cost(genotype: str, setting: str) -> dict:
                 **layer_counts(model, input_shape))
 
 
+HEADER = ('| genotype | setting | C | params (M) | conv+fc MACs (M) | mmengine FLOPs (M) '
+          '| all-layer ops (M) | published |\n| --- | --- | --- | --- | --- | --- | --- | --- |')
+
+
+def format_row(r: dict) -> str:
+    """One Markdown row of ``r`` (``genotype``, ``setting`` and :func:`eval_cost`'s keys)."""
+    published = PUBLISHED.get((r['genotype'], r['setting']))
+    note = ''
+    if published:
+        note = ' / '.join([f"{published['params'] / 1e6:.1f} M params"] + (
+            [f"{published['macs'] / 1e6:.0f} M multiply-adds"] if 'macs' in published
+            else []))
+    return (f"| {r['genotype']} | {r['setting']} | {r['channels']} "
+            f"| {r['params'] / 1e6:.2f} | {r['macs'] / 1e6:.1f} "
+            f"| {r['flops'] / 1e6:.1f} | {r['all_ops'] / 1e6:.1f} | {note} |")
+
+
 def format_table(rows: Iterable[dict]) -> str:
-    """Markdown of ``rows`` (``genotype``, ``setting`` and :func:`eval_cost`'s keys)."""
-    lines = [
-        '| genotype | setting | C | params (M) | conv+fc MACs (M) | mmengine FLOPs (M) '
-        '| all-layer ops (M) | published |',
-        '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ]
-    for r in rows:
-        published = PUBLISHED.get((r['genotype'], r['setting']))
-        note = ''
-        if published:
-            note = ' / '.join([f"{published['params'] / 1e6:.1f} M params"] + (
-                [f"{published['macs'] / 1e6:.0f} M multiply-adds"] if 'macs' in published
-                else []))
-        lines.append(f"| {r['genotype']} | {r['setting']} | {r['channels']} "
-                     f"| {r['params'] / 1e6:.2f} | {r['macs'] / 1e6:.1f} "
-                     f"| {r['flops'] / 1e6:.1f} | {r['all_ops'] / 1e6:.1f} | {note} |")
-    return '\n'.join(lines)
+    """Markdown of ``rows``, with the header."""
+    return '\n'.join([HEADER] + [format_row(r) for r in rows])
 
 
-def build_rows(genotypes: Sequence[str], settings: Sequence[str]) -> List[dict]:
+def iter_rows(genotypes: Sequence[str], settings: Sequence[str]) -> Iterator[dict]:
+    """The rows of ``genotypes`` × ``settings``, one at a time (each takes a trace)."""
     unknown = [g for g in genotypes if g not in GENOTYPES]
     if unknown:
         raise ConfigError(f'genotypes {unknown}: expected names from {sorted(GENOTYPES)}')
-    return [dict(genotype=g, setting=s, **eval_cost(g, s)) for g in genotypes for s in settings]
+    for g in genotypes:
+        for s in settings:
+            yield dict(genotype=g, setting=s, **eval_cost(g, s))
+
+
+def build_rows(genotypes: Sequence[str], settings: Sequence[str]) -> List[dict]:
+    return list(iter_rows(genotypes, settings))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
@@ -136,7 +145,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument('--settings', nargs='+', default=list(SETTINGS),
                         choices=sorted(SETTINGS), help='evaluation settings (default: both)')
     args = parser.parse_args(argv)
-    print(format_table(build_rows(args.genotypes, args.settings)))
+    print(HEADER, flush=True)
+    for row in iter_rows(args.genotypes, args.settings):
+        print(format_row(row), flush=True)
 
 
 if __name__ == '__main__':

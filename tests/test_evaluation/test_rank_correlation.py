@@ -1,9 +1,11 @@
-"""rank_correlation: Spearman's ρ and Kendall's τ against values worked out by hand."""
+"""rank_correlation: Spearman's ρ and Kendall's τ against values worked out by hand; the
+bootstrap interval of ρ and percentile-stratified sampling."""
 import math
 
+import numpy as np
 import pytest
 
-from mmnas.evaluation import rank_correlation
+from mmnas.evaluation import rank_correlation, spearman_bootstrap_ci, stratified_by_percentile
 from mmnas.utils.config_check import ConfigError
 
 
@@ -34,3 +36,30 @@ def test_constant_list_has_no_ranking():
 def test_bad_input_is_named(x, y, message):
     with pytest.raises(ConfigError, match=message):
         rank_correlation(x, y)
+
+
+def test_bootstrap_interval_contains_rho_and_narrows_with_more_pairs():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=200)
+    y = x + rng.normal(scale=0.5, size=200)
+    rho = rank_correlation(x, y)['spearman_rho']
+    low, high = spearman_bootstrap_ci(x, y, num_resamples=300, seed=1)
+    assert low < rho < high and high - low < 0.15
+    low_few, high_few = spearman_bootstrap_ci(x[:20], y[:20], num_resamples=300, seed=1)
+    assert high_few - low_few > high - low
+    # Same seed, same interval; a perfect ranking has no spread.
+    assert spearman_bootstrap_ci(x, y, num_resamples=300, seed=1) == (low, high)
+    assert spearman_bootstrap_ci([1, 2, 3, 4], [2, 4, 6, 8], num_resamples=50) == \
+        pytest.approx((1.0, 1.0))
+    with pytest.raises(ConfigError, match='confidence'):
+        spearman_bootstrap_ci(x, y, confidence=1.5)
+
+
+def test_stratified_sampling_takes_the_same_count_from_every_percentile():
+    values = np.random.default_rng(2).permutation(100).astype(float)  # ranks 0..99
+    picked = stratified_by_percentile(values, per_stratum=3, num_strata=10, seed=0)
+    assert len(picked) == 30 and len(set(picked)) == 30
+    deciles = sorted(int(values[i]) // 10 for i in picked)
+    assert deciles == [d for d in range(10) for _ in range(3)]
+    with pytest.raises(ConfigError, match='at least 11 per stratum'):
+        stratified_by_percentile(values, per_stratum=11)
