@@ -5,6 +5,7 @@ import sys
 
 import pytest
 from mmengine.registry import DefaultScope
+from mmengine.visualization import Visualizer
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO_CONFIG = osp.join(REPO, 'configs', 'hrnas', 'hrnas-supernet_tiny-cityscapes.py')
@@ -99,6 +100,13 @@ def call_tool(name: str, *args) -> int:
         return e.code
     finally:
         sys.argv = argv
+        # One process is one run on the command line: the next run builds its own
+        # visualizer rather than reusing this one's (hosts name theirs 'visualizer').
+        classes = [Visualizer]
+        while classes:
+            cls = classes.pop()
+            cls._instance_dict.clear()
+            classes += cls.__subclasses__()
     return 0
 
 

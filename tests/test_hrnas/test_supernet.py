@@ -74,7 +74,7 @@ def test_bad_stage_settings_are_refused():
 
 @pytest.mark.parametrize('tokens', [-1, 99, 2.5, True])
 def test_impossible_token_counts_are_refused(tokens):
-    context = dict(num_tokens=4)
+    context = dict(type='LightweightTransformer', proj_size=4, num_tokens=4)
     net = HRNASSuperNet(stages=SMALL, context=context, out_indices=(0, ))
     block = next(name for name, spec in net.export_arch().backbone['arch'].items()
                  if 'num_tokens' in spec)

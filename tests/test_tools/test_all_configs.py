@@ -146,6 +146,15 @@ def shrink_options(cfg: Config, roots: Dict[str, str], arch_specs: Dict[str, str
             options['train_cfg.val_begin'] = 1
         if train_cfg.get('arch_start'):  # architecture steps from the first epoch
             options['train_cfg.arch_start'] = 0
+    length = 2 if 'max_iters' in train_cfg else 1
+    for path, value in _walk(plain.get('param_scheduler') or [], 'param_scheduler'):
+        # Warm-ups and later phases start and end inside the shrunk run, in their order.
+        if isinstance(value, dict) and isinstance(value.get('begin'), (int, float)) \
+                and value['begin'] >= length:
+            options[f'{path}.begin'] = length - 1
+        if isinstance(value, dict) and isinstance(value.get('end'), (int, float)) \
+                and value['end'] > length:
+            options[f'{path}.end'] = length
     checkpoint = (plain.get('default_hooks') or {}).get('checkpoint')
     if checkpoint and 'interval' in checkpoint:
         options['default_hooks.checkpoint.interval'] = 2 if 'max_iters' in train_cfg else 1
@@ -221,6 +230,15 @@ class ConfigRunner:
         name = osp.splitext(osp.basename(config))[0]
         work_dir = osp.join(self.work_root, name)
         cli = [f'{k}={_cli(v)}' for k, v in options.items()]
+        table = (cfg.get('cost_cfg') or {}).get('table')
+        if isinstance(table, str) and table.startswith('work_dirs/'):
+            # The search reads a cost table that users build first with the table tool.
+            built = osp.join(work_dir, osp.basename(table))
+            code = self.run_tool('build_cost_table', config, '--out', built, '--batch-size', 2,
+                                 '--warmup', 0, '--repeats', 1, '--cfg-options', *cli)
+            assert code == 0, f'build_cost_table {name} exited with {code}'
+            cli += [f'{path}={built}' for path, value in _walk(cfg.to_dict(), '')
+                    if value == table]
 
         def tool(*args) -> None:
             code = self.run_tool(*args, '--work-dir', work_dir, '--cfg-options', *cli)
