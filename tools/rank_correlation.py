@@ -23,7 +23,6 @@ import math
 import os.path as osp
 import random
 
-import matplotlib
 from mmengine.config import DictAction
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
@@ -34,11 +33,9 @@ from mmnas.registry import MODELS
 from mmnas.structures import ArchSpec
 from mmnas.unnas import check_genotype, sample_genotype
 from mmnas.utils import register_all_modules
+from mmnas.utils.atomic import atomic_path, atomic_write_text
 from mmnas.utils.cli import check_config, clean_work_dir_on_failure, load_config, run_tool
 from mmnas.utils.config_check import ConfigError
-
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PRETEXTS = ('rotation', 'colorization', 'jigsaw')
@@ -183,6 +180,11 @@ def train_and_validate(config: str, args, spec_path: str, work_dir: str, metric:
 
 
 def plot(samples: list, stats: dict, args, path: str) -> None:
+    # Imported where the figure is drawn, not when the tool's module is loaded.
+    import matplotlib
+    matplotlib.use('Agg')  # files only: no display on training machines
+    import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     ax.scatter([s['pretext_accuracy'] for s in samples],
                [s['supervised_accuracy'] for s in samples], s=18)
@@ -191,7 +193,8 @@ def plot(samples: list, stats: dict, args, path: str) -> None:
     ax.set_title(f'{len(samples)} DARTS cells: Spearman ρ={stats["spearman_rho"]:.2f}, '
                  f'Kendall τ={stats["kendall_tau"]:.2f}', fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120, format='png')
     plt.close(fig)
 
 
@@ -222,8 +225,7 @@ def main() -> None:
                   spearman_rho=finite_or_none(stats['spearman_rho']),
                   kendall_tau=finite_or_none(stats['kendall_tau']), samples=samples)
     json_path = osp.join(args.work_dir, 'rank_correlation.json')
-    with open(json_path, 'w') as f:
-        json.dump(result, f, indent=2)
+    atomic_write_text(json_path, json.dumps(result, indent=2))
     png_path = osp.join(args.work_dir, 'rank_correlation.png')
     plot(samples, stats, args, png_path)
     print(f'{"arch":>4} {"params":>9} {"MFLOPs":>9} {args.pretext:>12} {"supervised":>10}')

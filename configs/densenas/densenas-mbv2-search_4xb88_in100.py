@@ -22,7 +22,7 @@ cost_cfg = dict(
     estimation='chained')
 
 model = dict(
-    backbone=dict(_delete_=True, type='mmnas.DenseNASRouted', arch='mbv2',
+    backbone=dict(_delete_=True, type='mmnas.DenseNASRouted', search_space='mbv2',
                   norm_cfg=dict(type='BN', affine=False)),
     head=dict(in_channels=1984, num_classes=num_classes))
 data_preprocessor = dict(num_classes=num_classes)

@@ -29,7 +29,7 @@ space = dict(
     temperature=1.0,
     act_cfg=dict(type='ReLU6'))
 model = dict(
-    backbone=dict(_delete_=True, type='mmnas.DenseNASRouted', arch=space,
+    backbone=dict(_delete_=True, type='mmnas.DenseNASRouted', search_space=space,
                   norm_cfg=dict(type='BN', affine=False)),
     head=dict(in_channels=128, num_classes=num_classes, topk=(1, 5)))
 data_preprocessor = dict(num_classes=num_classes)

@@ -6,7 +6,7 @@ _base_ = ['./densenas-mbv2-search_4xb88_in100.py']
 
 cost_cfg = dict(table=None, metric='flops', input_shape=(3, 224, 224), estimation='chained')
 
-model = dict(backbone=dict(arch='resnet'), head=dict(in_channels=512))
+model = dict(backbone=dict(search_space='resnet'), head=dict(in_channels=512))
 train_dataloader = dict(batch_size=128)
 val_dataloader = dict(batch_size=128)
 test_dataloader = val_dataloader
