@@ -6,7 +6,7 @@
 #   python tools/train.py configs/bignas/bignas-child_in1k.py \
 #       --cfg-options load_from=work_dirs/bignas-search_in1k/searched.pth   # optional fine-tuning
 #
-# BigNAS's children need no retraining (seed §A); fine-tuning is there to compare.
+# BigNAS's children need no retraining (BigNAS supp. §A); fine-tuning is there to compare.
 _base_ = ['./bignas-supernet_8xb128_in1k.py']
 
 arch_spec = 'work_dirs/bignas-search_in1k/arch.json'
