@@ -49,13 +49,14 @@ METHOD_TYPES: Dict[str, Dict[str, str]] = {
         **dict.fromkeys(('BigNASSuperNet', 'SoftTargetKLDivLoss', 'SoftTargetMSELoss'),
                         'mmnas.bignas'),
         **dict.fromkeys(('DenseNASRouted', 'DenseNASNet'), 'mmnas.densenas'),
-        **dict.fromkeys(('DARTSCellNet', 'DARTSNet', 'RotationDataPreprocessor',
-                         'TileDataPreprocessor', 'TileConcatNeck'), 'mmnas.unnas'),
+        **dict.fromkeys(('DARTSCellNet', 'DARTSNet', 'DARTSAuxClsHead',
+                         'RotationDataPreprocessor', 'TileDataPreprocessor', 'TileConcatNeck'),
+                        'mmnas.unnas'),
     },
     'transform': dict.fromkeys(('RotationPretext', 'JigsawPretext', 'ColorizationPretext'),
                                'mmnas.unnas'),
     'loop': dict.fromkeys(('SandwichTrainLoop', 'SandwichEpochTrainLoop'), 'mmnas.bignas'),
-    'hook': dict(ProgressiveShrinkHook='mmnas.hrnas'),
+    'hook': dict(ProgressiveShrinkHook='mmnas.hrnas', DropPathScheduleHook='mmnas.unnas'),
     'arch updater': dict(DenseNASArchUpdater='mmnas.densenas'),
 }
 
@@ -85,12 +86,16 @@ _MODELS = ['mmnas.models', 'mmnas.structures'] + METHOD_PACKAGES
 RUNNERS = _registry('runner', MMENGINE_RUNNERS, [])
 RUNNER_CONSTRUCTORS = _registry('runner constructor', MMENGINE_RUNNER_CONSTRUCTORS, [])
 LOOPS = _registry('loop', MMENGINE_LOOPS, _CORE_ENGINE + ['mmnas.bignas'])
-HOOKS = _registry('hook', MMENGINE_HOOKS, _CORE_ENGINE + ['mmnas.hrnas'])
+# mmnas.engine.bev_visualization imports mmdet3d, so only a hook lookup pays for it.
+HOOKS = _registry('hook', MMENGINE_HOOKS, _CORE_ENGINE + [
+    'mmnas.hrnas', 'mmnas.unnas', 'mmnas.engine.bev_visualization'])
 STRATEGIES = _registry('strategy', MMENGINE_STRATEGIES, [])
 
 DATASETS = _registry('dataset', MMENGINE_DATASETS, ['mmnas.datasets'])
 DATA_SAMPLERS = _registry('data sampler', MMENGINE_DATA_SAMPLERS, [])
-TRANSFORMS = _registry('transform', MMENGINE_TRANSFORMS, ['mmnas.unnas'])
+# mmnas.datasets.transforms_3d imports mmdet3d, so only a transform lookup pays for it.
+TRANSFORMS = _registry('transform', MMENGINE_TRANSFORMS,
+                       ['mmnas.unnas', 'mmnas.datasets.transforms_3d'])
 
 MODELS = _registry('model', MMENGINE_MODELS, _MODELS)
 MODEL_WRAPPERS = _registry('model_wrapper', MMENGINE_MODEL_WRAPPERS, [])

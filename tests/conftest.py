@@ -88,16 +88,21 @@ custom_hooks = [
     return str(path)
 
 
-@pytest.fixture
-def run_tool(monkeypatch):
-    """Run ``tools/<name>.py`` in this process with ``args``; returns its exit code."""
+def call_tool(name: str, *args) -> int:
+    """Run ``tools/<name>.py`` in this process as the command line would, with ``args``;
+    returns its exit code."""
+    argv = sys.argv
+    sys.argv = [f'{name}.py', *map(str, args)]
+    try:
+        runpy.run_path(osp.join(REPO, 'tools', f'{name}.py'), run_name='__main__')
+    except SystemExit as e:
+        return e.code
+    finally:
+        sys.argv = argv
+    return 0
 
-    def run(name, *args):
-        monkeypatch.setattr(sys, 'argv', [f'{name}.py', *map(str, args)])
-        try:
-            runpy.run_path(osp.join(REPO, 'tools', f'{name}.py'), run_name='__main__')
-        except SystemExit as e:
-            return e.code
-        return 0
 
-    return run
+@pytest.fixture(scope='session')
+def run_tool():
+    """:func:`call_tool`, for tests and fixtures of any scope."""
+    return call_tool

@@ -11,6 +11,7 @@ checkpoint='searched.pth')`` builds the searched network from them.
 """
 import argparse
 import os
+from typing import Optional, Sequence
 
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
@@ -23,18 +24,19 @@ from mmnas.utils.cli import (add_common_args, check_config, clean_work_dir_on_fa
 from mmnas.utils.config_check import ConfigError
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument('config', help='config file with a search_cfg')
     parser.add_argument('checkpoint', nargs='?', help='trained supernet checkpoint')
     add_common_args(parser)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
 
 
-def main() -> None:
-    args = parse_args()
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Run the tool on ``argv`` (default: the command line)."""
+    args = parse_args(argv)
     register_all_modules(init_default_scope_=False)
     cfg = load_config(args.config, args.cfg_options, args.launcher, args.work_dir)
     search_cfg = cfg.get('search_cfg')

@@ -5,6 +5,7 @@
 """
 import argparse
 import os
+from typing import Optional, Sequence
 
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
@@ -16,34 +17,50 @@ from mmnas.utils.cli import (add_common_args, check_config, clean_work_dir_on_fa
 from mmnas.utils.config_check import ConfigError
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--out', help='dump the predictions to this pickle file')
     parser.add_argument('--show-dir', help='save drawn predictions in this directory')
     add_common_args(parser)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
 
 
 def enable_visualization(cfg, show_dir: str) -> None:
-    """Switch on the host's visualization hook (mmseg, mmpose, mmdet3d, mmpretrain all
-    configure one under ``default_hooks.visualization``) and save its drawings."""
+    """Switch on the config's visualization hook and save its drawings in ``show_dir``, the way
+    each host's own ``tools/test.py --show-dir`` does: mmpose's ``PoseVisualizationHook`` and
+    mmpretrain's ``VisualizationHook`` get ``enable`` and ``out_dir``, mmseg's
+    ``SegVisualizationHook`` gets ``draw`` and the visualizer's ``save_dir``, mmdet3d's hooks
+    (``mmnas.BEVVisualizationHook`` included) get ``draw`` and ``test_out_dir``. Every test
+    sample is drawn (the hosts' ``--interval`` default), and ``show_dir`` is made absolute
+    because the pose and 3D hooks otherwise put it under ``work_dir/<timestamp>``."""
     hook = cfg.get('default_hooks', {}).get('visualization')
     if hook is None:
         raise ConfigError('--show-dir: the config has no default_hooks.visualization hook')
-    if 'enable' in hook:  # mmpretrain's VisualizationHook
-        hook['enable'] = True
-    else:
+    show_dir = os.path.abspath(show_dir)
+    kind = hook['type'].split('.')[-1] if isinstance(hook['type'], str) else \
+        hook['type'].__name__
+    if kind in ('PoseVisualizationHook', 'VisualizationHook'):
+        hook.update(enable=True, out_dir=show_dir)
+    elif kind == 'SegVisualizationHook':
         hook['draw'] = True
+        cfg.visualizer['save_dir'] = show_dir
+    elif kind in ('Det3DVisualizationHook', 'BEVVisualizationHook'):
+        hook.update(draw=True, test_out_dir=show_dir)
+    else:
+        raise ConfigError(f'--show-dir: default_hooks.visualization is {hook["type"]!r}; '
+                          'expected one of PoseVisualizationHook, VisualizationHook, '
+                          'SegVisualizationHook, Det3DVisualizationHook, '
+                          'mmnas.BEVVisualizationHook')
     hook['interval'] = 1
-    cfg.visualizer['save_dir'] = show_dir
 
 
-def main() -> None:
-    args = parse_args()
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Run the tool on ``argv`` (default: the command line)."""
+    args = parse_args(argv)
     register_all_modules(init_default_scope_=False)
     cfg = load_config(args.config, args.cfg_options, args.launcher, args.work_dir)
     if not os.path.isfile(args.checkpoint):

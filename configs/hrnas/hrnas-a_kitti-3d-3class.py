@@ -26,13 +26,28 @@ model = dict(
     bbox_head=dict(in_channels=512, feat_channels=512),
     test_cfg=dict(use_rotate_nms=False, nms_thr=0.5))
 
-# mmdet3d 1.4.0's ObjectSample (ground-truth database pasting) uses np.long, which numpy>=1.24
-# removed (mmdet3d issue #2821, fixed after 1.4.0); the rest of PointPillars' augmentation
-# (mirroring, global rotation, scaling and translation) stays.
+# PointPillars' stock augmentation: ground-truth pasting on the road plane (the infos must be
+# made with `tools/create_data.py kitti --with-plane`), mirroring, global rotation, scaling and
+# translation. mmdet3d 1.4.0's own database sampler builds its labels with np.long, which
+# numpy>=1.24 removed (mmdet3d issue #2821, fixed after 1.4.0), so ObjectSample is given
+# mmnas.DataBaseSampler, the stock sampler without that one line.
+data_root = 'data/kitti/'
+class_names = ['Pedestrian', 'Cyclist', 'Car']
 point_cloud_range = [0, -39.68, -3, 69.12, 39.68, 1]
+db_sampler = dict(
+    type='mmnas.DataBaseSampler',
+    data_root=data_root,
+    info_path=data_root + 'kitti_dbinfos_train.pkl',
+    rate=1.0,
+    prepare=dict(
+        filter_by_difficulty=[-1], filter_by_min_points=dict(Car=5, Pedestrian=5, Cyclist=5)),
+    classes=class_names,
+    sample_groups=dict(Car=15, Pedestrian=15, Cyclist=15),
+    points_loader=dict(type='LoadPointsFromFile', coord_type='LIDAR', load_dim=4, use_dim=4))
 train_pipeline = [
     dict(type='LoadPointsFromFile', coord_type='LIDAR', load_dim=4, use_dim=4),
     dict(type='LoadAnnotations3D', with_bbox_3d=True, with_label_3d=True),
+    dict(type='ObjectSample', db_sampler=db_sampler, use_ground_plane=True),
     dict(type='RandomFlip3D', flip_ratio_bev_horizontal=0.5),
     dict(type='GlobalRotScaleTrans', rot_range=[-0.78539816, 0.78539816],
          scale_ratio_range=[0.95, 1.05], translation_std=[0.2, 0.2, 0.2]),
@@ -63,7 +78,9 @@ param_scheduler = [
 ]
 train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=10)
 auto_scale_lr = dict(enable=False, base_batch_size=16)
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3))
+# mmdet3d's visualization hook in bird's eye view: tools/test.py --show-dir draws there.
+default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3),
+                     visualization=dict(type='mmnas.BEVVisualizationHook'))
 
 # λ warms up over the first 8 epochs; vanished channels are cut every 10 epochs, FLOPs counted
 # on the BEV pseudo-image.

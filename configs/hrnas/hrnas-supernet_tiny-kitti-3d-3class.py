@@ -26,11 +26,25 @@ model = dict(
         out_indices=(0, 1, 2)),
     neck=dict(in_channels=list(branch_channels)))
 
-# mmdet3d 1.4.0's ObjectSample (ground-truth database pasting) uses np.long, which numpy>=1.24
-# removed (mmdet3d issue #2821, fixed after 1.4.0); the rest of the stock augmentation stays.
+# PointPillars' stock augmentation, ground-truth pasting on the road plane included (the tiny
+# set ships kitti_dbinfos_train.pkl, kitti_gt_database/ and the planes). mmdet3d 1.4.0's own
+# database sampler builds its labels with np.long, which numpy>=1.24 removed (mmdet3d issue
+# #2821, fixed after 1.4.0), so ObjectSample is given mmnas.DataBaseSampler, the stock sampler
+# without that one line.
+db_sampler = dict(
+    type='mmnas.DataBaseSampler',
+    data_root=data_root,
+    info_path=data_root + 'kitti_dbinfos_train.pkl',
+    rate=1.0,
+    prepare=dict(
+        filter_by_difficulty=[-1], filter_by_min_points=dict(Car=5, Pedestrian=5, Cyclist=5)),
+    classes=class_names,
+    sample_groups=dict(Car=15, Pedestrian=15, Cyclist=15),
+    points_loader=dict(type='LoadPointsFromFile', coord_type='LIDAR', load_dim=4, use_dim=4))
 train_pipeline = [
     dict(type='LoadPointsFromFile', coord_type='LIDAR', load_dim=4, use_dim=4),
     dict(type='LoadAnnotations3D', with_bbox_3d=True, with_label_3d=True),
+    dict(type='ObjectSample', db_sampler=db_sampler, use_ground_plane=True),
     dict(type='RandomFlip3D', flip_ratio_bev_horizontal=0.5),
     dict(
         type='GlobalRotScaleTrans',
@@ -58,6 +72,8 @@ param_scheduler = [
          convert_to_iter_based=True)
 ]
 train_cfg = dict(by_epoch=True, max_epochs=20, val_interval=10)
-default_hooks = dict(logger=dict(interval=10))
+# mmdet3d's visualization hook in bird's eye view: tools/test.py --show-dir draws there.
+default_hooks = dict(logger=dict(interval=10),
+                     visualization=dict(type='mmnas.BEVVisualizationHook'))
 
 search_cfg = dict(type='mmnas.DeriveArchLoop', input_shape=(64, 496, 432))

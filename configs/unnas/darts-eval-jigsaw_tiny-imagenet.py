@@ -9,8 +9,9 @@ _base_ = ['./darts-eval_tiny-imagenet.py']
 grid = 2
 num_tiles = grid * grid
 num_permutations = 24
+# ImageNet's mean and std (0–255) in BGR order, as loaded; the tiles stay BGR.
 jigsaw = dict(type='mmnas.JigsawPretext', grid=grid, num_permutations=num_permutations,
-              tile_ratio=0.76)
+              tile_ratio=0.76, mean=[103.53, 116.28, 123.675], std=[57.375, 57.12, 58.395])
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=32, crop_ratio_range=(0.5, 1.0), backend='pillow'),
@@ -27,7 +28,7 @@ test_pipeline = [
 ]
 # The tiles are standardised by the transform: no mean/std here.
 data_preprocessor = dict(_delete_=True, type='mmnas.TileDataPreprocessor', num_tiles=num_tiles,
-                         num_classes=num_permutations, to_rgb=True)
+                         num_classes=num_permutations, to_rgb=False)
 model = dict(
     neck=[dict(type='GlobalAveragePooling'),
           dict(type='mmnas.TileConcatNeck', num_tiles=num_tiles)],

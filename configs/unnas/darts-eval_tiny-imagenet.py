@@ -1,6 +1,7 @@
 # darts-eval_8xb128_in1k.py on the tiny ImageNet-style set (demo and tests): the genotype
 # the tiny rotation search wrote, as a 5-cell, 16-channel network on 32×32 crops with DARTS's
-# CIFAR stem, 10 classes.
+# CIFAR stem, 10 classes; no auxiliary classifier, as the networks of the released
+# sample-based experiments (which this config serves in tools/rank_correlation.py).
 #   python tools/search.py configs/unnas/unnas-darts-search-rotation_tiny-imagenet.py \
 #       work_dirs/unnas-darts-search-rotation_tiny-imagenet/epoch_4.pth
 #   python tools/train.py configs/unnas/darts-eval_tiny-imagenet.py
@@ -12,8 +13,10 @@ channels = 16
 num_classes = 10
 model = dict(
     backbone=dict(arch_spec=arch_spec, channels=channels, num_cells=5, stem='cifar',
-                  norm_cfg=dict(type='BN')),
-    head=dict(num_classes=num_classes, in_channels=16 * channels, topk=(1, )))
+                  norm_cfg=dict(type='BN'), out_indices=[-1]),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(_delete_=True, type='LinearClsHead', num_classes=num_classes,
+              in_channels=16 * channels, topk=(1, )))
 data_preprocessor = dict(num_classes=num_classes)
 train_pipeline = [
     dict(type='LoadImageFromFile'),

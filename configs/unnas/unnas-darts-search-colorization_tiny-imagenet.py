@@ -1,6 +1,6 @@
 # The colorization-pretext DARTS search on the tiny ImageNet-style set (demo and tests): the
-# search network of unnas-darts-search-rotation_tiny-imagenet.py with a small ASPP head over
-# the 262 colour bins, on 16×16 crops.
+# search network of unnas-darts-search-rotation_tiny-imagenet.py with the 1×1 conv head over
+# the 313 colour bins, on 16×16 crops.
 #   python tools/train.py configs/unnas/unnas-darts-search-colorization_tiny-imagenet.py
 #   python tools/search.py configs/unnas/unnas-darts-search-colorization_tiny-imagenet.py \
 #       work_dirs/unnas-darts-search-colorization_tiny-imagenet/epoch_4.pth
@@ -11,13 +11,13 @@ max_epochs = 4
 tiny_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=16, crop_ratio_range=(0.5, 1.0), backend='pillow'),
-    dict(type='mmnas.ColorizationPretext', grid=10),
+    dict(type='mmnas.ColorizationPretext'),
     dict(type='mmseg.PackSegInputs'),
 ]
 tiny = dict(type='ImageNet', data_root=data_root, split='train',
             classes=data_root + '/meta/classes.txt', pipeline=tiny_pipeline)
 model = dict(backbone=dict(channels=8, num_cells=4, stem='cifar'),
-             decode_head=dict(in_channels=128, channels=32))
+             decode_head=dict(in_channels=128, channels=128))
 loader = dict(batch_size=16, num_workers=0, persistent_workers=False,
               dataset=dict(dataset=dict(_delete_=True, **tiny)))
 train_dataloader = loader

@@ -16,7 +16,7 @@ tiny_pipeline = [
     dict(type='RandomResizedCrop', scale=32, crop_ratio_range=(0.5, 1.0), backend='pillow'),
     dict(type='RandomGrayscale', prob=0.3, keep_channels=True),
     dict(type='mmnas.JigsawPretext', grid=grid, num_permutations=num_permutations,
-         tile_ratio=0.76),
+         tile_ratio=0.76, mean={{_base_.bgr_mean}}, std={{_base_.bgr_std}}),
     dict(type='PackInputs'),
 ]
 tiny = dict(type='ImageNet', data_root=data_root, split='train',

@@ -13,6 +13,7 @@ from torch import Tensor, nn
 
 from mmnas.models.ops import ParamSlice, select_batchnorm, select_conv2d
 from mmnas.registry import MODELS
+from mmnas.utils.config_check import ConfigError
 
 
 def _standardised_grid(size: int) -> Tensor:
@@ -91,10 +92,10 @@ class LightweightTransformer(nn.Module):
                  norm_cfg: dict = dict(type='BN')) -> None:
         super().__init__()
         if tokens not in ('channel', 'spatial'):
-            raise ValueError(f"LightweightTransformer: tokens must be 'channel' or 'spatial', "
-                             f'got {tokens!r}')
+            raise ConfigError(f"LightweightTransformer: tokens must be 'channel' or 'spatial', "
+                              f'got {tokens!r}')
         if num_tokens < 1:
-            raise ValueError(f'LightweightTransformer: num_tokens must be >= 1, got {num_tokens}')
+            raise ConfigError(f'LightweightTransformer: num_tokens must be >= 1, got {num_tokens}')
         self.in_channels = in_channels
         self.num_tokens = num_tokens
         self.proj_size = proj_size
@@ -133,11 +134,11 @@ class LightweightTransformer(nn.Module):
         """Physically keep the tokens ``keep`` (indices in ``[0, n)``): their input
         projection rows, BN channels, decoder queries and output projection columns."""
         if not self.prunable_tokens:
-            raise ValueError('LightweightTransformer.prune: spatial tokens are the model '
-                             'dimension and cannot be pruned one by one')
+            raise ConfigError('LightweightTransformer.prune: spatial tokens are the model '
+                              'dimension and cannot be pruned one by one')
         if len(keep) == 0:
-            raise ValueError('LightweightTransformer.prune: keep at least one token (remove the '
-                             'transformer from its block instead)')
+            raise ConfigError('LightweightTransformer.prune: keep at least one token (remove the '
+                              'transformer from its block instead)')
         keep = keep.to(device=self.token_norm.weight.device, dtype=torch.long)
         old_in, old_norm, old_out = self.input_proj, self.token_norm, self.output_proj
         self.input_proj = select_conv2d(old_in, out_idx=keep)

@@ -15,6 +15,7 @@ from mmnas.engine.utils import (recalibrate_bn, refresh_averaged_model, replace_
 from mmnas.models import get_searchable_backbone, unwrap_model
 from mmnas.registry import HOOKS
 from mmnas.structures import ArchSpec
+from mmnas.utils.config_check import ConfigError
 from .shrinking import (apply_plan, l1_penalty, penalty_weights, plan_for_arch, plan_shrink,
                         scale_groups)
 from .visualization import draw_arch
@@ -70,9 +71,9 @@ class ProgressiveShrinkHook(ArchSpecHook):
                  arch_file: str = 'arch.json',
                  figure_file: str = 'arch.png') -> None:
         if penalty < 0 or warmup < 0 or begin < 0 or interval < 1:
-            raise ValueError('ProgressiveShrinkHook: expected penalty >= 0, warmup >= 0, '
-                             f'begin >= 0 and interval >= 1, got {penalty}, {warmup}, {begin}, '
-                             f'{interval}')
+            raise ConfigError('ProgressiveShrinkHook: expected penalty >= 0, warmup >= 0, '
+                              f'begin >= 0 and interval >= 1, got {penalty}, {warmup}, {begin}, '
+                              f'{interval}')
         self.penalty = penalty
         self.warmup = warmup
         self.begin = begin

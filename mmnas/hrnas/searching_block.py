@@ -12,6 +12,7 @@ from torch import Tensor, nn
 
 from mmnas.models.ops import ParamSlice, select_batchnorm, select_conv2d
 from mmnas.registry import MODELS
+from mmnas.utils.config_check import ConfigError
 
 
 class KernelBranch(nn.Module):
@@ -115,8 +116,8 @@ class SearchingBlock(nn.Module):
                  act_cfg: dict = dict(type='ReLU')) -> None:
         super().__init__()
         if len(kernel_sizes) != len(hidden_channels):
-            raise ValueError(f'SearchingBlock: {len(kernel_sizes)} kernel sizes but '
-                             f'{len(hidden_channels)} hidden widths')
+            raise ConfigError(f'SearchingBlock: {len(kernel_sizes)} kernel sizes but '
+                              f'{len(hidden_channels)} hidden widths')
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.stride = stride
@@ -133,9 +134,9 @@ class SearchingBlock(nn.Module):
                                       groups=math.gcd(in_channels, out_channels), bias=False)
         if context is not None:
             if self.residual is not None:
-                raise ValueError('SearchingBlock: a context path needs an identity residual '
-                                 f'(stride 1, equal widths), got {in_channels}->{out_channels}'
-                                 f' stride {stride}')
+                raise ConfigError('SearchingBlock: a context path needs an identity residual '
+                                  f'(stride 1, equal widths), got {in_channels}->{out_channels}'
+                                  f' stride {stride}')
             self.context = MODELS.build(dict(context, in_channels=in_channels))
         else:
             self.context = None
@@ -188,8 +189,8 @@ class SearchingBlock(nn.Module):
             how every parameter of the cut layers maps to its replacement.
         """
         if len(keep) != len(self.branches):
-            raise ValueError(f'SearchingBlock.prune: {len(keep)} index sets for '
-                             f'{len(self.branches)} kernels')
+            raise ConfigError(f'SearchingBlock.prune: {len(keep)} index sets for '
+                              f'{len(self.branches)} kernels')
         slices: List[ParamSlice] = []
         branches = []
         for branch, idx in zip(self.branches, keep):

@@ -15,6 +15,7 @@ from torch import Tensor, nn
 
 from mmnas.cost import module_flops
 from mmnas.models.ops import ParamSlice
+from mmnas.utils.config_check import ConfigError
 from .context import LightweightTransformer
 from .searching_block import SearchingBlock
 
@@ -131,8 +132,8 @@ def plan_for_arch(backbone: nn.Module, arch: Mapping[str, Mapping]) -> Dict[str,
         entry = {}
         if any(target.get(k, 0) > h for k, h in current.items()) or \
                 any(k not in current for k, h in target.items() if h):
-            raise ValueError(f'HR-NAS: block {name} has kernels {current} and cannot be cut to '
-                             f'{target}')
+            raise ConfigError(f'HR-NAS: block {name} has kernels {current} and cannot be cut to '
+                              f'{target}')
         if any(target.get(k, 0) != h for k, h in current.items()):
             entry['kernels'] = [torch.arange(target.get(k, 0)) for k in block.kernel_sizes]
         tokens = spec.get('num_tokens')

@@ -12,7 +12,8 @@ them as they take HRNet's: mmseg ``FCNHead(input_transform='resize_concat')``, m
 ``SECONDFPN`` on a PointPillars BEV pseudo-image.
 """
 import copy
-from typing import Dict, List, Mapping, Optional, Sequence
+import inspect
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -22,8 +23,12 @@ from torch import Tensor, nn
 from mmnas.models import FeatureInfo, SearchableBackbone
 from mmnas.registry import MODELS
 from mmnas.structures import ArchSpec, jsonable_config
+from mmnas.utils.config_check import ConfigError
 from .context import LightweightTransformer
 from .searching_block import SearchingBlock
+
+#: The transformer's token count n when the context config leaves it at its default.
+_TOKENS = inspect.signature(LightweightTransformer).parameters['num_tokens'].default
 
 #: The Cityscapes supernet of the paper (``blocks`` per branch, ``channels`` per branch).
 CITYSCAPES_STAGES = (
@@ -169,16 +174,16 @@ class HRNASSuperNet(SearchableBackbone):
         for m, stage in enumerate(stages):
             channels, blocks = list(stage['channels']), list(stage['blocks'])
             if len(channels) != len(blocks):
-                raise ValueError(f'HRNASSuperNet: stage {m} has {len(channels)} channels but '
-                                 f'{len(blocks)} block counts')
+                raise ConfigError(f'HRNASSuperNet: stage {m} has {len(channels)} channels but '
+                                  f'{len(blocks)} block counts')
             self.fusions.append(
                 FusionModule(prev, channels, self._make_block, f'fusions.{m}', act_cfg))
             self.stages.append(ParallelModule(channels, blocks, self._make_block, f'stages.{m}'))
             prev = channels
         unknown = set(self._arch) - {name for name, _ in self.searching_blocks()}
         if unknown:
-            raise KeyError(f'HRNASSuperNet: arch names blocks that this supernet does not '
-                           f'have: {sorted(unknown)[:5]}')
+            raise ConfigError(f'HRNASSuperNet: arch names blocks that this supernet does not '
+                              f'have: {sorted(unknown)[:5]}')
 
         stride = stem_strides[0] * stem_strides[1]
         self.feature_info = [
@@ -191,18 +196,42 @@ class HRNASSuperNet(SearchableBackbone):
                     stride: int) -> SearchingBlock:
         """The searching block called ``name``, at supernet width unless ``arch`` names it."""
         spec = self._arch.get(name, {})
-        hidden = spec.get('hidden_channels',
-                          [int(round(in_channels * self.expand_ratio))] * len(self.kernel_sizes))
+        widest = int(round(in_channels * self.expand_ratio))
+        hidden = spec.get('hidden_channels', [widest] * len(self.kernel_sizes))
+        self._check_arch_widths(name, hidden, widest)
         context = None
         # Context paths ride on identity residuals; ``num_tokens: 0`` means it was pruned away.
         if self.context is not None and stride == 1 and in_channels == out_channels:
             tokens = spec.get('num_tokens', self.context.get('num_tokens'))
+            if 'num_tokens' in spec:
+                self._check_arch_tokens(name, tokens, self.context.get('num_tokens', _TOKENS))
             if tokens != 0:
                 context = dict(self.context)
                 if tokens is not None:
                     context['num_tokens'] = tokens
         return SearchingBlock(in_channels, out_channels, stride, self.kernel_sizes, hidden,
                               context, self.norm_cfg, self.act_cfg)
+
+    def _check_arch_widths(self, name: str, hidden: Any, widest: int) -> None:
+        """``arch[name].hidden_channels``: one whole number per kernel, from 0 (the branch is
+        removed) to the supernet's hidden width."""
+        expected = (f'a list of {len(self.kernel_sizes)} whole numbers (one per kernel '
+                    f'{list(self.kernel_sizes)}), each from 0 to the supernet width {widest}')
+        if not isinstance(hidden, (list, tuple)) or len(hidden) != len(self.kernel_sizes):
+            raise ConfigError(f'HRNASSuperNet: arch block {name!r} field "hidden_channels" is '
+                              f'{hidden!r}; expected {expected}')
+        for width in hidden:
+            if isinstance(width, bool) or not isinstance(width, int) or not 0 <= width <= widest:
+                raise ConfigError(f'HRNASSuperNet: arch block {name!r} field "hidden_channels" '
+                                  f'has {width!r}; expected {expected}')
+
+    @staticmethod
+    def _check_arch_tokens(name: str, tokens: Any, most: int) -> None:
+        """``arch[name].num_tokens``: 0 (the transformer is removed) up to the supernet's."""
+        if isinstance(tokens, bool) or not isinstance(tokens, int) or not 0 <= tokens <= most:
+            raise ConfigError(f'HRNASSuperNet: arch block {name!r} field "num_tokens" is '
+                              f'{tokens!r}; expected a whole number from 0 to the supernet\'s '
+                              f'{most}')
 
     def searching_blocks(self):
         """``(name, block)`` for every searching block, in forward order."""

@@ -10,8 +10,10 @@ A genotype describes two cells, ``normal`` and ``reduce``; each is a list of
          normal_concat=[2, 3, 4, 5], reduce=[...], reduce_concat=[2, 3, 4, 5])
 """
 import copy
+import json
 import random
-from typing import Dict, List, Sequence, Union
+from pathlib import Path
+from typing import Dict, List, Sequence, Tuple, Union
 
 import torch
 from torch import Tensor
@@ -21,19 +23,38 @@ from .operations import PRIMITIVES
 
 CELL_TYPES = ('normal', 'reduce')
 
-#: Published genotypes, usable by name wherever a genotype is expected.
-GENOTYPES: Dict[str, dict] = {
-    # DARTS (second order) on CIFAR-10, Liu et al. 2019, the cell of their ImageNet result.
-    'DARTS_V2': dict(
-        normal=[['sep_conv_3x3', 0], ['sep_conv_3x3', 1], ['sep_conv_3x3', 0],
-                ['sep_conv_3x3', 1], ['sep_conv_3x3', 1], ['skip_connect', 0],
-                ['skip_connect', 0], ['dil_conv_3x3', 2]],
-        normal_concat=[2, 3, 4, 5],
-        reduce=[['max_pool_3x3', 0], ['max_pool_3x3', 1], ['skip_connect', 2],
-                ['max_pool_3x3', 1], ['max_pool_3x3', 0], ['skip_connect', 2],
-                ['skip_connect', 2], ['max_pool_3x3', 1]],
-        reduce_concat=[2, 3, 4, 5]),
-}
+DATA_DIR = Path(__file__).parent / 'tables'
+
+
+def _load_zoo() -> Tuple[Dict[str, dict], Dict[str, dict]]:
+    """The released genotypes and their evaluation sizes (``tables/genotypes.json``)."""
+    with open(DATA_DIR / 'genotypes.json') as f:
+        zoo = json.load(f)
+    return ({k: v['genotype'] for k, v in zoo.items()}, {k: v['eval'] for k, v in zoo.items()})
+
+
+#: Published genotypes, usable by name wherever a genotype is expected: DARTS's first- and
+#: second-order CIFAR-10 cells (Liu et al., ICLR 2019), P-DARTS (Chen et al., ICCV 2019),
+#: PC-DARTS searched on CIFAR-10 and on ImageNet (Xu et al., ICLR 2020), and the twelve
+#: UnNAS cells (Liu et al., ECCV 2020, supp. §C) searched on ImageNet-1K, ImageNet-22K and
+#: Cityscapes with labels (``CLS``; on Cityscapes ``SEG``, segmentation labels) or a pretext
+#: task (``ROT``, ``COL``, ``JIG``). The data are those of the released UnNAS code.
+#: EVAL_SIZES: per name the released evaluation network's ``channels`` and ``num_cells`` for
+#: ``imagenet`` (the width that matches the mobile-setting FLOPs of that cell, 42–54) and
+#: ``cityscapes`` (78–86); names the release did not evaluate have none.
+GENOTYPES, EVAL_SIZES = _load_zoo()
+
+
+def eval_size(genotype: str, task: str) -> dict:
+    """``dict(channels=..., num_cells=...)`` of the released ``task`` (``'imagenet'`` or
+    ``'cityscapes'``) evaluation network of the zoo cell ``genotype``."""
+    sizes = EVAL_SIZES.get(genotype.upper()) if isinstance(genotype, str) else None
+    if sizes is None:
+        raise ConfigError(f'genotype {genotype!r}: expected one of {sorted(GENOTYPES)}')
+    if task not in sizes:
+        raise ConfigError(f'genotype {genotype!r} has no released {task!r} evaluation size; '
+                          f'it has {sorted(sizes)}: set channels and num_cells yourself')
+    return dict(sizes[task])
 
 
 def num_edges(num_nodes: int) -> int:
@@ -87,48 +108,48 @@ def derive_genotype(alpha_normal: Tensor, alpha_reduce: Tensor, primitives: Sequ
 
 def sample_genotype(rng: random.Random, primitives: Sequence[str] = PRIMITIVES,
                     num_nodes: int = 4, multiplier: int = 4) -> dict:
-    """A genotype drawn uniformly from the DARTS space (the sample-based experiments of
-    UnNAS): per cell type and intermediate node, 2 distinct inputs among the earlier states
-    and on each an operation other than ``none``, all uniform; the last ``multiplier`` nodes
-    make up the output, as :func:`derive_genotype` would give.
+    """A genotype drawn as the released UnNAS sample-based experiments draw them (supp. §A;
+    their 500 released samples per setting have these statistics): per cell type and
+    intermediate node, two ``[op, input]`` pairs, each op uniform over all ``primitives``
+    including ``none`` and each input uniform and independent over the earlier states, so a
+    node may read one state twice. The last ``multiplier`` nodes make up the output.
 
     Args:
         rng: the random source (``random.Random(seed)`` makes the draw reproducible).
-        primitives: the candidate operations (``none`` is never drawn).
+        primitives: the candidate operations.
         num_nodes: intermediate nodes per cell.
         multiplier: how many of the last nodes make up the cell output.
     """
-    ops = [p for p in primitives if p != 'none']
-    if not ops:
-        raise ConfigError(f'DARTS primitives {list(primitives)}: no operation besides "none" '
-                          'to sample from')
+    ops = list(primitives)
+    if not any(p != 'none' for p in ops):
+        raise ConfigError(f'DARTS primitives {ops}: no operation besides "none" to sample '
+                          'from')
     if not 1 <= multiplier <= num_nodes:
         raise ConfigError(f'sample_genotype multiplier={multiplier}: expected 1..num_nodes='
                           f'{num_nodes}')
     concat = list(range(2 + num_nodes - multiplier, num_nodes + 2))
     genotype = {}
     for cell in CELL_TYPES:
-        pairs = []
-        for node in range(num_nodes):
-            inputs = sorted(rng.sample(range(node + 2), 2))
-            pairs.extend([rng.choice(ops), j] for j in inputs)
-        genotype[cell] = pairs
+        genotype[cell] = [[rng.choice(ops), rng.randrange(node + 2)]
+                          for node in range(num_nodes) for _ in range(2)]
         genotype[f'{cell}_concat'] = list(concat)
     return genotype
 
 
 def check_genotype(genotype: Union[str, dict]) -> dict:
-    """A copy of ``genotype`` (or the published one of that name) after checking its shape.
+    """A copy of ``genotype`` (or the published one of that name, in any case) after checking
+    its shape. ``none`` and a node reading one state twice are allowed, as in the released
+    samples.
 
     Raises:
         ConfigError: naming the cell and entry that is not ``[op, input]`` with a known
-            operation other than ``none`` and an input of an earlier state.
+            operation and an input of an earlier state.
     """
     if isinstance(genotype, str):
-        if genotype not in GENOTYPES:
+        if genotype.upper() not in GENOTYPES:
             raise ConfigError(f'genotype {genotype!r}: expected a dict or one of '
                               f'{sorted(GENOTYPES)}')
-        genotype = GENOTYPES[genotype]
+        genotype = GENOTYPES[genotype.upper()]
     if not isinstance(genotype, dict):
         raise ConfigError(f'genotype: expected a dict, got {type(genotype).__name__}')
     expected = {f'{c}{s}' for c in CELL_TYPES for s in ('', '_concat')}
@@ -142,11 +163,11 @@ def check_genotype(genotype: Union[str, dict]) -> dict:
         for n, pair in enumerate(pairs):
             node = n // 2
             if (not isinstance(pair, (list, tuple)) or len(pair) != 2
-                    or pair[0] not in PRIMITIVES or pair[0] == 'none'
+                    or pair[0] not in PRIMITIVES
                     or not isinstance(pair[1], int) or not 0 <= pair[1] < node + 2):
                 raise ConfigError(
                     f'genotype.{cell}[{n}]={pair!r}: expected [op, input] with op one of '
-                    f'{list(PRIMITIVES[1:])} and input in [0, {node + 1}]')
+                    f'{list(PRIMITIVES)} and input in [0, {node + 1}]')
         genotype[cell] = [list(p) for p in pairs]
         concat = list(genotype[f'{cell}_concat'])
         num_states = len(pairs) // 2 + 2

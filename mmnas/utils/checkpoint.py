@@ -3,10 +3,11 @@
 torch >= 2.6 loads with ``weights_only=True``: only tensors, containers and allow-listed
 classes are unpickled, so a checkpoint cannot run code. mmengine 0.10.7 checkpoints also hold
 its ``HistoryBuffer`` (logged scalars), numpy arrays and scalars inside it, and the buffer's
-statistics methods, pickled as ``getattr(HistoryBuffer, 'mean')``; they are then refused.
-Rather than switching the safety off, :func:`allow_mmengine_checkpoint_globals` allow-lists
-exactly those classes, and stands in for ``getattr`` with a function that only returns those
-statistics methods. :func:`load_local_checkpoint` (installed as mmengine's loader for local
+statistics methods, pickled as ``getattr(HistoryBuffer, 'mean')``; a one-cycle scheduler's
+state holds its annealing function, a static method pickled as
+``getattr(OneCycleParamScheduler, '_annealing_cos')``; they are then refused. Rather than
+switching the safety off, :func:`allow_mmengine_checkpoint_globals` allow-lists exactly those
+classes, and stands in for ``getattr`` with a function that only returns those methods. :func:`load_local_checkpoint` (installed as mmengine's loader for local
 paths) turns a corrupt or truncated file into one clear :class:`CheckpointError`.
 """
 import os.path as osp
@@ -17,6 +18,7 @@ import zipfile
 import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.optim.scheduler.param_scheduler import OneCycleParamScheduler
 from mmengine.runner.checkpoint import CheckpointLoader
 
 
@@ -34,22 +36,30 @@ def _numpy_globals() -> list:
 
 _HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
 
+#: The attributes a checkpoint may fetch with ``getattr``, per owner class.
+_ALLOWED_ATTRIBUTES = {
+    HistoryBuffer: lambda name: (name in _HISTORY_BUFFER_STATISTICS
+                                 or name in HistoryBuffer._statistics_methods),
+    OneCycleParamScheduler: lambda name: name in ('_annealing_cos', '_annealing_linear'),
+}
 
-def history_buffer_statistic(owner: type, name: str):
+
+def allowed_getattr(owner: type, name: str):
     """``getattr`` as the checkpoint unpickler sees it: only a ``HistoryBuffer`` statistics
-    method (built-in or registered with ``HistoryBuffer.register_statistics``)."""
-    if owner is HistoryBuffer and (name in _HISTORY_BUFFER_STATISTICS
-                                   or name in HistoryBuffer._statistics_methods):
-        return getattr(HistoryBuffer, name)
+    method (built-in or registered with ``HistoryBuffer.register_statistics``) or a one-cycle
+    scheduler's annealing function."""
+    allowed = _ALLOWED_ATTRIBUTES.get(owner)
+    if allowed is not None and allowed(name):
+        return getattr(owner, name)
     raise pickle.UnpicklingError(
         f'checkpoint asks for getattr({owner!r}, {name!r}); only HistoryBuffer statistics '
-        'methods are allowed')
+        'methods and one-cycle annealing functions are allowed')
 
 
 def allow_mmengine_checkpoint_globals() -> None:
     """Allow-list the non-tensor objects that mmengine stores in a checkpoint."""
     torch.serialization.add_safe_globals(
-        [HistoryBuffer, (history_buffer_statistic, 'builtins.getattr')] + _numpy_globals())
+        list(_ALLOWED_ATTRIBUTES) + [(allowed_getattr, 'builtins.getattr')] + _numpy_globals())
 
 
 def load_local_checkpoint(filename: str, map_location=None) -> dict:

@@ -8,6 +8,7 @@ expected.
 import difflib
 import inspect
 import os.path as osp
+import re
 from importlib import import_module
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
@@ -29,10 +30,83 @@ _DATALOADERS = {
 # Keys whose string value names a registered class although the key is not ``type``.
 _TYPE_KEYS = ('type', 'constructor')
 
+# The root registry each top-level config section is built from (as mmengine's Runner builds
+# it); a section not listed here is searched in every registry.
+_SECTION_REGISTRIES = {
+    'model': 'MODELS',
+    'model_wrapper_cfg': 'MODEL_WRAPPERS',
+    'optim_wrapper': 'OPTIM_WRAPPERS',
+    'param_scheduler': 'PARAM_SCHEDULERS',
+    'train_dataloader': 'DATASETS',
+    'val_dataloader': 'DATASETS',
+    'test_dataloader': 'DATASETS',
+    'val_evaluator': 'METRICS',
+    'test_evaluator': 'METRICS',
+    'default_hooks': 'HOOKS',
+    'custom_hooks': 'HOOKS',
+    'visualizer': 'VISUALIZERS',
+    'log_processor': 'LOG_PROCESSORS',
+    'train_cfg': 'LOOPS',
+    'val_cfg': 'LOOPS',
+    'test_cfg': 'LOOPS',
+    'search_cfg': 'LOOPS',
+}
 
-def _registries(scope: str) -> List[Registry]:
-    """mmengine's root registries plus every registry the scope's package defines (some,
-    like mmpose's ``KEYPOINT_CODECS``, hang off no root)."""
+# Keys inside a section that are built from another registry than the section's.
+_KEY_REGISTRIES = {
+    'optimizer': 'OPTIMIZERS',
+    'constructor': 'OPTIM_WRAPPER_CONSTRUCTORS',
+    'pipeline': 'TRANSFORMS',
+    'transforms': 'TRANSFORMS',
+    'sampler': 'DATA_SAMPLERS',
+    'batch_sampler': 'DATA_SAMPLERS',
+    'collate_fn': 'FUNCTIONS',
+    'vis_backends': 'VISBACKENDS',
+    'init_cfg': 'WEIGHT_INITIALIZERS',
+    'assigner': 'TASK_UTILS',
+    'bbox_coder': 'TASK_UTILS',
+    'anchor_generator': 'TASK_UTILS',
+    'prior_generator': 'TASK_UTILS',
+    'iou_calculator': 'TASK_UTILS',
+}
+
+# Registries that hang off no root registry: the scope package's registry module names them.
+_STANDALONE_REGISTRIES = {
+    'codec': 'KEYPOINT_CODECS',
+    'encoder': 'KEYPOINT_CODECS',
+    'decoder': 'KEYPOINT_CODECS',
+    'batch_augments': 'BATCH_AUGMENTS',
+    'augments': 'BATCH_AUGMENTS',
+}
+
+
+def _scope_registry(scope: str, name: str) -> Optional[Registry]:
+    """The scope's own registry called ``name`` (mmseg's ``MODELS``, mmpose's
+    ``KEYPOINT_CODECS``), or mmengine's root one."""
+    try:
+        module = import_module(f'{scope}.registry')
+    except ImportError:
+        module = None
+    registry = getattr(module, name, None) or getattr(root_registries, name, None)
+    return registry if isinstance(registry, Registry) else None
+
+
+def _registry_for(path: str, scope: str) -> Optional[Registry]:
+    """The registry mmengine builds the dict at dotted ``path`` from: the innermost key with a
+    known kind decides, else the top-level section; ``None`` when neither is known."""
+    keys = [re.sub(r'\[\d+\]$', '', key) for key in path.split('.')]
+    for key in reversed(keys[1:]):
+        if key in _STANDALONE_REGISTRIES:
+            return _scope_registry(scope, _STANDALONE_REGISTRIES[key])
+        if key in _KEY_REGISTRIES:
+            return _scope_registry(scope, _KEY_REGISTRIES[key])
+    if keys[0] in _SECTION_REGISTRIES:
+        return _scope_registry(scope, _SECTION_REGISTRIES[keys[0]])
+    return None
+
+
+def _all_registries(scope: str) -> List[Registry]:
+    """mmengine's root registries plus the parentless ones of the scope and of mmnas."""
     registries = [v for v in vars(root_registries).values() if isinstance(v, Registry)]
     for package in {scope, 'mmnas'}:
         try:
@@ -55,19 +129,27 @@ def _walk(node: Any, path: str) -> Iterator[Tuple[str, dict]]:
             yield from _walk(value, f'{path}[{i}]')
 
 
-def _lookup(type_name: str, scope: str, registries: Sequence[Registry]) -> Optional[type]:
-    """What ``type_name`` builds under ``scope``, searched as mmengine's build does: in the
-    scope's child of each registry (or the registry itself) and up its parents."""
-    try:
-        import_module(f'{scope}.registry')
-    except ImportError:
-        pass
+def _get_in_scope(registry: Registry, type_name: str, scope: str) -> Optional[type]:
+    """``registry.get(type_name)`` as mmengine's build calls it under ``scope``: from the
+    scope's child of the registry (or the registry itself) and up its parents."""
     with DefaultScope.overwrite_default_scope(scope):
-        for registry in registries:
-            child = registry._search_child(scope)  # an empty registry is falsy: no `or`
-            found = (registry if child is None else child).get(type_name)
-            if found is not None:
-                return found
+        child = registry._search_child(scope)  # an empty registry is falsy: no `or`
+        return (registry if child is None else child).get(type_name)
+
+
+def _lookup(type_name: str, scope: str, registry: Optional[Registry]) -> Optional[type]:
+    """What ``type_name`` builds under ``scope``: first from the registry of the key's kind,
+    as the build will; then from any registry, because a host may build a key from another
+    registry than its usual kind. A registry whose module locations cannot be imported (a
+    broken entry in a host package) is skipped: it cannot be the one a valid config uses."""
+    registries = ([registry] if registry is not None else []) + _all_registries(scope)
+    for candidate in registries:
+        try:
+            found = _get_in_scope(candidate, type_name, scope)
+        except ImportError:
+            continue
+        if found is not None:
+            return found
     return None
 
 
@@ -84,13 +166,12 @@ def _known_names(registries: Sequence[Registry]) -> List[str]:
 
 
 def check_types(cfg: Config) -> None:
-    """Every ``type`` in ``cfg`` names a class or function registered in some registry.
+    """Every ``type`` in ``cfg`` names a class or function that mmengine's build can find.
 
     Raises:
         ConfigError: naming the key, the unknown name and the closest registered names.
     """
     scope = cfg.get('default_scope') or 'mmengine'
-    registries = _registries(scope)
     for path, node in _walk(cfg.to_dict(), ''):
         if path.split('.')[-1] == 'clip_grad':
             continue  # mmengine's clip_grad type is 'norm' or 'value', no registered name
@@ -98,8 +179,11 @@ def check_types(cfg: Config) -> None:
             name = node.get(key)
             if not isinstance(name, str) or (key == 'constructor' and 'optim' not in path):
                 continue
-            if _lookup(name, node.get('_scope_', scope), registries) is None:
-                close = difflib.get_close_matches(name, _known_names(registries), n=3)
+            node_path = f'{path}.constructor' if key == 'constructor' else path
+            node_scope = node.get('_scope_', scope)
+            if _lookup(name, node_scope, _registry_for(node_path, node_scope)) is None:
+                close = difflib.get_close_matches(
+                    name, _known_names(_all_registries(scope)), n=3)
                 hint = f'; did you mean {" or ".join(map(repr, close))}?' if close else ''
                 raise ConfigError(f'{path}.{key}: unknown type {name!r} (not registered in any '
                                   f'registry reachable from scope {scope!r}){hint}')
@@ -217,7 +301,7 @@ def _check_new_argument(option: str, parent: Any, key: str, scope: str) -> None:
     type_name = parent.get('type') if isinstance(parent, dict) else None
     if not isinstance(type_name, str):
         return
-    target = _lookup(type_name, parent.get('_scope_', scope), _registries(scope))
+    target = _lookup(type_name, parent.get('_scope_', scope), None)
     if target is None:
         return
     try:

@@ -240,12 +240,13 @@ def kitti_dataset_cfg(root: str, pipeline: list, split: str = 'train') -> dict:
 
 
 def stock_kitti_train_pipeline(root: str) -> list:
-    """The stock 3-class training pipeline, its database sampler pointed at ``root``."""
+    """The stock 3-class training pipeline, its database sampler pointed at ``root`` (and
+    swapped for ``mmnas.DataBaseSampler``: the stock one needs ``np.long``)."""
     pipeline = copy.deepcopy(
         stock_config('mmdet3d', '_base_/datasets/kitti-3d-3class.py').train_pipeline)
     for transform in pipeline:
         if transform['type'] == 'ObjectSample':
-            transform['db_sampler'].update(data_root=root,
+            transform['db_sampler'].update(type='mmnas.DataBaseSampler', data_root=root,
                                            info_path=osp.join(root, 'kitti_dbinfos_train.pkl'))
     return pipeline
 
@@ -261,7 +262,7 @@ def test_kitti_layout_and_infos(tiny_kitti):
             infos = pickle.load(f)
         assert infos['metainfo']['info_version'] == '1.1'
         assert [f'{info["sample_idx"]:06d}' for info in infos['data_list']] == ids
-    for folder in ('velodyne', 'velodyne_reduced', 'calib', 'image_2', 'label_2'):
+    for folder in ('velodyne', 'velodyne_reduced', 'calib', 'image_2', 'label_2', 'planes'):
         assert len(os.listdir(osp.join(root, 'training', folder))) == 6
     assert len(os.listdir(osp.join(root, 'testing', 'velodyne_reduced'))) == 1
     assert not osp.exists(osp.join(root, 'testing', 'label_2'))
@@ -328,10 +329,11 @@ def test_kitti_labels_match_images_and_points(tiny_kitti):
 
 
 @kitti_group
-def test_kitti_stock_pipeline_without_object_sample(tiny_kitti):
-    """The stock 3-class training pipeline, without ``ObjectSample`` (see the next test)."""
+def test_kitti_stock_pipeline(tiny_kitti):
+    """The stock 3-class training pipeline, its sampler swapped for ``mmnas.DataBaseSampler``
+    (see :func:`pasting_pipeline`)."""
     root, frames = tiny_kitti
-    pipeline = [t for t in stock_kitti_train_pipeline(root) if t['type'] != 'ObjectSample']
+    pipeline = stock_kitti_train_pipeline(root)
     train_set = build_dataset('mmdet3d', kitti_dataset_cfg(root, pipeline))
     assert len(train_set) == len(frames['train'])
     labels_seen = set()
@@ -354,20 +356,33 @@ def test_kitti_stock_pipeline_without_object_sample(tiny_kitti):
     assert sample(val_set, 0)['inputs']['points'].shape[1] == 4
 
 
-@kitti_group
-def test_kitti_gt_database_and_object_sample(tiny_kitti, monkeypatch):
-    """The GT database matches its info file and feeds the stock ``ObjectSample``.
+def pasting_pipeline(root: str, stock: str) -> list:
+    """The stock training pipeline of ``stock`` (a config under mmdet3d's ``.mim/configs``) up
+    to its last ground-truth augmentation, the sampler pointed at ``root`` and swapped for
+    ``mmnas.DataBaseSampler`` (the stock one needs ``np.long``)."""
+    pipeline = copy.deepcopy(stock_config('mmdet3d', stock).train_pipeline)
+    names = [t['type'] for t in pipeline]
+    last = max(names.index(n) for n in ('ObjectSample', 'ObjectNoise') if n in names)
+    pipeline = pipeline[:last + 1]
+    for transform in pipeline:
+        if transform['type'] == 'ObjectSample':
+            transform['db_sampler'].update(type='mmnas.DataBaseSampler', data_root=root,
+                                           info_path=osp.join(root, 'kitti_dbinfos_train.pkl'))
+    return pipeline
 
-    mmdet3d 1.4.0's sampler uses ``np.long``, which numpy 1.24 removed (mmdet3d issue
-    #2821), so the stock pipeline fails there with numpy 1.x >= 1.24. For this test only,
-    ``np.long`` is given back as ``np.int64``; mmdet3d itself is left untouched.
-    """
-    root, _ = tiny_kitti
+
+@kitti_group
+def test_kitti_gt_database_matches_its_infos(tiny_kitti):
+    """The GT database is mmdet3d's: one point file per object, relative to its box."""
+    root, frames = tiny_kitti
     with open(osp.join(root, 'kitti_dbinfos_train.pkl'), 'rb') as f:
         db_infos = pickle.load(f)
     assert set(db_infos) <= set(KITTI_CLASSES) and 'Car' in db_infos
+    image_ids = {entry['image_idx'] for entries in db_infos.values() for entry in entries}
+    assert image_ids == {int(i) for i in frames['train']}
     for name, entries in db_infos.items():
         for entry in entries:
+            assert entry['name'] == name and entry['path'].startswith('kitti_gt_database/')
             points = np.fromfile(osp.join(root, entry['path']), np.float32).reshape(-1, 4)
             assert len(points) == entry['num_points_in_gt'] > 0
             # Stored relative to the box's bottom centre, inside the box's extent.
@@ -375,19 +390,54 @@ def test_kitti_gt_database_and_object_sample(tiny_kitti, monkeypatch):
             assert np.all(np.hypot(points[:, 0], points[:, 1]) <= half_diagonal + 1e-3)
             assert np.all((points[:, 2] >= 0) & (points[:, 2] <= entry['box3d_lidar'][5]))
 
-    if not hasattr(np, 'long'):
-        monkeypatch.setattr(np, 'long', np.int64, raising=False)
-    pipeline = stock_kitti_train_pipeline(root)[:3]
-    assert [t['type']
-            for t in pipeline] == ['LoadPointsFromFile', 'LoadAnnotations3D', 'ObjectSample']
+
+@kitti_group
+@pytest.mark.parametrize('stock', [
+    '_base_/datasets/kitti-3d-3class.py',
+    'pointpillars/pointpillars_hv_secfpn_8xb6-160e_kitti-3d-3class.py',
+])
+def test_kitti_object_sample_and_noise(tiny_kitti, stock):
+    """The stock ``ObjectSample`` pastes database objects (onto the ground plane in
+    PointPillars' pipeline) and the stock ``ObjectNoise`` moves the objects with their
+    points."""
+    from mmcv.ops import points_in_boxes_cpu
+
+    root, _ = tiny_kitti
+    pipeline = pasting_pipeline(root, stock)
     train_set = build_dataset('mmdet3d', kitti_dataset_cfg(root, pipeline))
+    transforms = train_set.pipeline.transforms
+    sample_at = [t['type'] for t in pipeline].index('ObjectSample')
+    np.random.seed(0)
     with DefaultScope.overwrite_default_scope('mmdet3d'):
-        plain = train_set.pipeline.transforms[1](train_set.pipeline.transforms[0](
-            train_set.get_data_info(0)))
-        np.random.seed(0)
-        augmented = train_set.pipeline.transforms[2](copy.deepcopy(plain))
-    assert len(augmented['gt_bboxes_3d']) > len(plain['gt_bboxes_3d'])
-    assert len(augmented['points']) > len(plain['points'])
+        plain = train_set.get_data_info(0)
+        for transform in transforms[:sample_at]:
+            plain = transform(plain)
+        augmented = transforms[sample_at](copy.deepcopy(plain))
+    num_plain, num_pasted = len(plain['gt_bboxes_3d']), len(augmented['gt_bboxes_3d'])
+    assert num_pasted > num_plain
+    assert augmented['gt_labels_3d'].dtype == np.int64
+    assert len(augmented['gt_labels_3d']) == num_pasted
+    # The frame's own objects come first and are unchanged.
+    assert torch.equal(augmented['gt_bboxes_3d'].tensor[:num_plain],
+                       plain['gt_bboxes_3d'].tensor)
+    pasted = augmented['gt_bboxes_3d'][num_plain:]
+    if plain.get('plane') is not None:
+        # Every pasted box stands on the tiny set's flat ground, 1.73 m below the lidar.
+        np.testing.assert_allclose(pasted.bottom_height.numpy(), -1.73, atol=1e-3)
+    # Each pasted object brings its points: every pasted box holds points.
+    inside = points_in_boxes_cpu(augmented['points'].tensor[None, :, :3],
+                                 pasted.tensor[None].float())[0]
+    assert (inside.sum(0) > 0).all()
+
+    if 'ObjectNoise' in [t['type'] for t in pipeline]:
+        noise = transforms[[t['type'] for t in pipeline].index('ObjectNoise')]
+        before = copy.deepcopy(augmented)
+        with DefaultScope.overwrite_default_scope('mmdet3d'):
+            noisy = noise(augmented)
+        assert len(noisy['gt_bboxes_3d']) == num_pasted
+        moved = (noisy['gt_bboxes_3d'].tensor - before['gt_bboxes_3d'].tensor).abs().sum(1) > 0
+        assert moved.any()
+        assert len(noisy['points']) == len(before['points'])
 
 
 # -------------------------------------------------------------------------------- ImageNet

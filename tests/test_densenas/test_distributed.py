@@ -35,7 +35,7 @@ def test_two_ranks_keep_identical_architecture_parameters(tmp_path, repo_root):
                                   allow_failed_imports=False),
            'custom_hooks': [dict(type='mmnas.SaveArchPerRank')]})
     env = dict(os.environ, OMP_NUM_THREADS='1', PORT=str(_free_port()),
-               PATH=osp.dirname(sys.executable) + os.pathsep + os.environ['PATH'])
+               MMNAS_PYTHON=sys.executable)
     work_dir = tmp_path / 'dist'
     done = subprocess.run(['bash', osp.join(REPO, 'tools', 'dist_train.sh'), config, '2',
                            '--work-dir', work_dir], env=env, cwd=tmp_path,

@@ -3,6 +3,7 @@ import torch
 
 from mmnas.cost import count_complexity
 from mmnas.hrnas import HRNASSuperNet, SearchingBlock
+from mmnas.utils.config_check import ConfigError
 
 SMALL = [dict(blocks=(1, ), channels=(8, )), dict(blocks=(1, 2), channels=(8, 16))]
 
@@ -60,7 +61,7 @@ def test_arch_rebuilds_pruned_widths_and_removed_transformers():
 
 
 def test_arch_with_unknown_block_names_is_refused():
-    with pytest.raises(KeyError, match='stages.9'):
+    with pytest.raises(ConfigError, match='stages.9'):
         HRNASSuperNet(stages=SMALL, arch={'stages.9.branches.0.0': {}}, out_indices=(0, ))
 
 
@@ -69,3 +70,14 @@ def test_bad_stage_settings_are_refused():
         HRNASSuperNet(stages=[dict(blocks=(1, 1), channels=(8, ))], out_indices=(0, ))
     with pytest.raises(ValueError, match='out_indices'):
         HRNASSuperNet(stages=SMALL, out_indices=(0, 3))
+
+
+@pytest.mark.parametrize('tokens', [-1, 99, 2.5, True])
+def test_impossible_token_counts_are_refused(tokens):
+    context = dict(num_tokens=4)
+    net = HRNASSuperNet(stages=SMALL, context=context, out_indices=(0, ))
+    block = next(name for name, spec in net.export_arch().backbone['arch'].items()
+                 if 'num_tokens' in spec)
+    with pytest.raises(ConfigError, match=f'{block}.*num_tokens.*from 0 to'):
+        HRNASSuperNet(stages=SMALL, context=context, out_indices=(0, ),
+                      arch={block: dict(num_tokens=tokens)})

@@ -41,9 +41,9 @@ def test_two_processes_equal_one_on_the_same_global_batch(tmp_path, small_config
     torch.save({'state_dict': model.state_dict()}, init)
     common = ['--cfg-options', f'load_from={init}', 'optim_wrapper.optimizer.type=SGD',
               'optim_wrapper.optimizer.lr=0.1', 'train_cfg.val_interval=100']
-    # tools/dist_train.sh runs `python`: this interpreter's.
+    # tools/dist_train.sh runs MMNAS_PYTHON: this interpreter.
     env = dict(os.environ, OMP_NUM_THREADS='1', PORT=str(_free_port()),
-               PATH=osp.dirname(sys.executable) + os.pathsep + os.environ['PATH'])
+               MMNAS_PYTHON=sys.executable)
 
     subprocess.run([
         'bash', osp.join(REPO, 'tools', 'dist_train.sh'), small_config, '2', '--work-dir',

@@ -4,6 +4,7 @@ import pickle
 
 import pytest
 import torch
+from mmengine.config import Config
 
 from mmnas.registry import MODELS
 from mmnas.structures import ArchSpec
@@ -97,3 +98,32 @@ def test_search_needs_a_search_cfg(tmp_path, small_config, run_tool, capsys):
     assert run_tool('search', small_config, '--work-dir', tmp_path / 'w', '--cfg-options',
                     'search_cfg=None') == 2
     assert 'has no search_cfg' in capsys.readouterr().err
+
+
+
+@pytest.mark.parametrize('field, value, expected', [
+    ('hidden_channels', [10 ** 6, 1, 1], 'each from 0 to the supernet width'),
+    ('hidden_channels', [-1, 1, 1], 'each from 0 to the supernet width'),
+    ('hidden_channels', ['wide', 1, 1], 'whole numbers'),
+    ('hidden_channels', [1, 1], 'a list of 3 whole numbers'),
+])
+def test_impossible_arch_json_is_one_line(tmp_path, small_config, run_tool, capsys, field,
+                                          value, expected):
+    """An edited arch.json with an impossible width names the block, the field and the
+    expected range instead of failing deep inside a convolution."""
+    supernet = MODELS.build(Config.fromfile(small_config).model.backbone)
+    spec = supernet.export_arch()
+    block = next(iter(spec.backbone['arch']))
+    spec.backbone['arch'][block][field] = value
+    spec.dump(str(tmp_path / 'edited.json'))
+    retrain = tmp_path / 'retrain.py'
+    retrain.write_text(f'''_base_ = [{str(small_config)!r}]
+model = dict(backbone=dict(_delete_=True, type='mmnas.SearchedBackbone',
+                           arch_spec={str(tmp_path / 'edited.json')!r}))
+custom_hooks = []
+''')
+    assert run_tool('train', retrain, '--work-dir', tmp_path / 'retrain') == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert block in err and field in err and expected in err, err
+    assert not (tmp_path / 'retrain').exists()

@@ -1,5 +1,6 @@
 """The paper configs carry the seed's search settings (§B.1) and evaluation changes (§B.2)."""
 import pytest
+import torch
 from mmengine.config import Config
 
 SEARCHES = {
@@ -44,3 +45,33 @@ def test_cityscapes_eval_follows_the_seed(repo_root):
     assert cfg.model.backbone.last_reduction_stride == 1
     assert cfg.model.auxiliary_head is None
     assert tuple(cfg.model.decode_head.dilations) == (1, 6, 12, 18)
+    # Where the seed is silent, the released segmentation evaluation: depth 12, batch 64,
+    # Nesterov SGD at 0.1 with cosine decay over 2700 epochs of 2975 images.
+    assert cfg.model.backbone.num_cells == 12 and cfg.model.decode_head.dropout_ratio == 0
+    assert cfg.train_dataloader.batch_size * 8 == 64
+    sgd = cfg.optim_wrapper.optimizer
+    assert (sgd.lr, sgd.momentum, sgd.nesterov, sgd.weight_decay) == (0.1, 0.9, True, 1e-4)
+    cosine, = cfg.param_scheduler
+    assert cosine.type == 'CosineAnnealingLR' and cosine.eta_min == 0
+    assert cfg.train_cfg.max_iters == cosine.T_max == 2700 * 46
+
+
+def test_pretexts_are_the_released_tasks(repo_root):
+    from mmengine.registry import MODELS, DefaultScope
+    from mmnas.utils import register_all_modules
+    color = Config.fromfile(
+        f'{repo_root}/configs/unnas/unnas-darts-search-colorization_1xb64_in1k.py')
+    head = color.model.decode_head
+    # The released search head: one 1×1 conv to the 313 bins, no ASPP.
+    assert (head.type, head.num_convs, head.num_classes) == ('mmseg.FCNHead', 0, 313)
+    register_all_modules(init_default_scope_=False)
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        built = MODELS.build(head)
+    convs = [m for m in built.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert len(convs) == 1 and convs[0].kernel_size == (1, 1)
+    assert convs[0].out_channels == 313
+    jigsaw = Config.fromfile(f'{repo_root}/configs/unnas/unnas-darts-search-jigsaw_1xb32_in1k.py')
+    steps = {step.type: step for step in jigsaw.jigsaw_pipeline}
+    assert steps['RandomCrop'].crop_size == 255 and steps['RandomGrayscale'].prob == 0.3
+    pretext = steps['mmnas.JigsawPretext']
+    assert (pretext.grid, pretext.num_permutations, pretext.tile_ratio) == (3, 1000, 0.76)

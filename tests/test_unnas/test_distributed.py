@@ -43,7 +43,7 @@ custom_hooks = [dict(type='DumpAlphaHook')]
 ''')
     env = dict(os.environ, OMP_NUM_THREADS='1', PORT=str(_free_port()),
                PYTHONPATH=str(tmp_path),
-               PATH=osp.dirname(sys.executable) + os.pathsep + os.environ['PATH'])
+               MMNAS_PYTHON=sys.executable)
     work_dir = tmp_path / 'dist'
     subprocess.run(['bash', osp.join(repo_root, 'tools', 'dist_train.sh'), config, '2',
                     '--work-dir', work_dir], check=True, env=env, cwd=tmp_path,

@@ -137,7 +137,7 @@ def test_bad_search_space_is_named(cfg, message):
 
 
 @pytest.mark.parametrize('change, message', [
-    (dict(normal=[['sep_conv_3x3', 0], ['none', 1]]), r'genotype.normal\[1\]'),
+    (dict(normal=[['sep_conv_3x3', 0], ['conv_9x9', 1]]), r'genotype.normal\[1\]'),
     (dict(normal=[['sep_conv_3x3', 0], ['sep_conv_3x3', 2]]), r'input in \[0, 1\]'),
     (dict(normal_concat=[2, 9]), 'normal_concat'),
 ])

@@ -1,5 +1,7 @@
 """Pretext transforms: their labels are right (undoing what the label says gives back the
 image)."""
+import itertools
+
 import cv2
 import numpy as np
 import pytest
@@ -8,7 +10,8 @@ from mmpretrain.structures import DataSample
 
 from mmnas.unnas import (ColorizationPretext, JigsawPretext, RotationDataPreprocessor,
                          RotationPretext, TileConcatNeck, TileDataPreprocessor)
-from mmnas.unnas.pretext import ab_bins, lab_to_linear_rgb, max_hamming_permutations
+from mmnas.unnas.pretext import (ab_bins, lab_to_linear_rgb, max_hamming_permutations,
+                                 permutation_set, quantize_ab, released_permutations)
 from mmnas.utils.config_check import ConfigError
 
 
@@ -59,30 +62,58 @@ def test_rotation_preprocessor_batches_every_quarter_turn_of_every_image():
         RotationDataPreprocessor(rotations=())
 
 
-def test_colorization_label_is_the_pixel_colour():
+def test_colorization_label_is_the_nearest_of_the_313_bins():
     rng = np.random.RandomState(0)
     img = rng.randint(0, 256, (8, 10, 3)).astype(np.uint8)
     out = ColorizationPretext()(dict(img=img.copy()))
-    centres, _ = ab_bins(10)
-    assert len(centres) == 262 and out['img'].shape == (8, 10, 1)
+    centres = ab_bins()
+    assert out['img'].shape == (8, 10, 1)
     assert out['gt_seg_map'].shape == (8, 10) and 'gt_seg_map' in out['seg_fields']
     lab = cv2.cvtColor(img.astype(np.float32) / 255, cv2.COLOR_BGR2LAB)
     np.testing.assert_allclose(out['img'][..., 0], lab[..., 0])
-    # The label's bin centre is the pixel's (a, b) to within half a bin per axis ...
-    ab = centres[out['gt_seg_map']]
-    assert np.abs(ab - lab[..., 1:]).max() <= 5 + 1e-4
+    # The label is the nearest centre (brute force over all 313) ...
+    distance = ((lab[..., None, 1:] - centres) ** 2).sum(-1)
+    label = out['gt_seg_map']
+    np.testing.assert_allclose(np.take_along_axis(distance, label[..., None], -1)[..., 0],
+                               distance.min(-1), rtol=1e-5)
     # ... so L with the bins' colours gives back the image up to the quantisation.
+    ab = centres[label]
     back = cv2.cvtColor(np.concatenate([lab[..., :1], ab.astype(np.float32)], -1),
                         cv2.COLOR_LAB2BGR)
     assert np.abs(back * 255 - img).mean() < 12
+    # Colours beyond the table's rim go to the nearest rim bin.
+    rim = np.array([[[-200.0, 0.0], [0.0, 300.0], [-95.0, -104.0]]])
+    nearest = ((rim[..., None, :] - centres) ** 2).sum(-1).argmin(-1)
+    np.testing.assert_array_equal(quantize_ab(rim), nearest)
+
+
+def test_colorization_bins_are_zhang_et_al_313_in_gamut_bins():
+    centres = ab_bins()
+    assert centres.shape == (313, 2) and len({tuple(c) for c in centres}) == 313
+    assert not (centres % 10).any()  # a 10-wide grid
+    # Every 10-wide ab cell that holds an sRGB colour at some lightness is a bin (262 such
+    # cells); Zhang et al.'s gamut estimate, from ImageNet's colours, adds 51 at the rim.
+    off = np.linspace(-5, 5, 11)
+    grid = np.arange(-110, 111, 10)
+    holds = []
+    for a in grid:
+        for b in grid:
+            aa, bb = np.meshgrid(a + off, b + off, indexing='ij')
+            rgb = lab_to_linear_rgb(np.linspace(0, 100, 101)[:, None, None], aa[None], bb[None])
+            if ((rgb >= 0) & (rgb <= 1)).all(-1).any():
+                holds.append((float(a), float(b)))
+    assert len(holds) == 262 and set(holds) <= {tuple(c) for c in centres}
     # Linear sRGB of a Lab colour as cv2 computes it.
+    rng = np.random.RandomState(1)
+    img = rng.randint(0, 256, (4, 4, 3)).astype(np.uint8)
+    lab = cv2.cvtColor(img.astype(np.float32) / 255, cv2.COLOR_BGR2LAB)
     rgb = lab_to_linear_rgb(lab[..., 0], lab[..., 1], lab[..., 2])
     srgb = img[..., ::-1] / 255
     linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055)**2.4)
     np.testing.assert_allclose(rgb, linear, atol=1e-2)
 
 
-@pytest.mark.parametrize('grid, count', [(2, 24), (3, 30)])
+@pytest.mark.parametrize('grid, count', [(2, 24), (3, 1000), (3, 30)])
 def test_jigsaw_label_is_the_permutation(grid, count):
     np.random.seed(0)
     size = 6 * grid
@@ -96,26 +127,43 @@ def test_jigsaw_label_is_the_permutation(grid, count):
         perm = perms[out['gt_label']]
         labels.add(out['gt_label'])
         tiles = out['img'].reshape(grid * grid, 6, 6, 3)
-        restored = np.empty_like(tiles)
-        restored[perm] = tiles  # output tile k is input tile perm[k]
+        restored = tiles[perm]  # the tile of cell k sits in slot perm[k]
         grid_img = restored.reshape(grid, grid, 6, 6, 3).transpose(0, 2, 1, 3, 4)
         np.testing.assert_array_equal(grid_img.reshape(size, size, 3), img)
     assert len(labels) > 1
 
 
-def test_jigsaw_permutations_are_far_apart_and_tiles_normalised():
-    perms = max_hamming_permutations(9, 30)
-    dist = (perms[:, None] != perms[None]).sum(-1)
+def test_released_permutation_sets():
+    sets = released_permutations()
+    nine, four = sets[9], sets[4]
+    assert nine.shape == (1000, 9) and len({tuple(p) for p in nine}) == 1000
+    assert (np.sort(nine, axis=1) == np.arange(9)).all()
+    dist = (nine[:, None] != nine[None]).sum(-1)
+    off_diagonal = dist[~np.eye(1000, dtype=bool)]
+    # Noroozi & Favaro's maximal set: mean Hamming distance 8.00, minimum 2.
+    assert off_diagonal.min() == 2 and off_diagonal.mean() == pytest.approx(8.0, abs=0.01)
+    assert sorted(map(tuple, four)) == sorted(itertools.permutations(range(4)))
+    assert permutation_set(9, 1000) is nine and permutation_set(9, 30).shape == (30, 9)
+
+
+def test_jigsaw_released_sizes_and_tile_normalisation():
+    greedy = max_hamming_permutations(9, 30)
+    dist = (greedy[:, None] != greedy[None]).sum(-1)
     np.fill_diagonal(dist, 9)
     # Greedy max-min: far above the ~2 of nearest random picks among 9! permutations.
     assert dist.min() >= 6
     np.random.seed(1)
-    out = JigsawPretext(num_permutations=30)(dict(img=image(30, 30)))
-    tiles = out['img'].reshape(9, -1, out['img'].shape[1], 3)
-    assert tiles.shape[1:3] == (8, 8)  # round(0.76 · 10)
-    np.testing.assert_allclose(tiles.mean(axis=(1, 2)), 0, atol=1e-4)
+    mean, std = [103.5, 116.3, 123.7], [57.4, 57.1, 58.4]
+    img = np.random.randint(0, 256, (255, 255, 3)).astype(np.uint8)
+    out = JigsawPretext(mean=mean, std=std)(dict(img=img))
+    tiles = out['img'].reshape(9, 64, 64, 3)  # 85-pixel cells, int(0.76 · 85) = 64
+    # Each tile standardised over all its pixels and channels.
+    np.testing.assert_allclose(tiles.mean(axis=(1, 2, 3)), 0, atol=1e-4)
+    np.testing.assert_allclose(tiles.std(axis=(1, 2, 3)), 1, atol=1e-3)
     with pytest.raises(ConfigError, match='num_permutations'):
         JigsawPretext(grid=2, num_permutations=25)
+    with pytest.raises(ConfigError, match='mean and std'):
+        JigsawPretext(mean=mean)
 
 
 def test_tiles_through_the_stock_classifier_pieces():

@@ -63,7 +63,8 @@ randomness = dict(seed=0)
 
 
 @pytest.mark.parametrize('name, head', [
-    ('unnas-darts-search-colorization_tiny-imagenet', 'decode_head=dict(in_channels=64)'),
+    ('unnas-darts-search-colorization_tiny-imagenet',
+     'decode_head=dict(in_channels=64, channels=64)'),
     ('unnas-darts-search-jigsaw_tiny-imagenet', 'head=dict(in_channels=4 * 64)'),
     ('nas-darts-search_tiny-imagenet', CLS_HEAD),
 ])
@@ -82,12 +83,13 @@ LABELS = "dict(type='LoadAnnotations')"
 COLOR = "dict(type='mmnas.ColorizationPretext')"
 
 
-@pytest.mark.parametrize('name, in_channels, target', [
-    ('nas-darts-search_8xb4_cityscapes', 3, LABELS),
-    ('unnas-darts-search-colorization_8xb4_cityscapes', 1, COLOR),
+# The colorization head is the released single 1×1 conv: its width is its input's.
+@pytest.mark.parametrize('name, in_channels, target, head_channels', [
+    ('nas-darts-search_8xb4_cityscapes', 3, LABELS, 16),
+    ('unnas-darts-search-colorization_8xb4_cityscapes', 1, COLOR, 32),
 ])
 def test_cityscapes_search_one_iteration(tmp_path, repo_root, run_tool, tiny_cityscapes, name,
-                                         in_channels, target):
+                                         in_channels, target, head_channels):
     """The Cityscapes searches (labels, colorization) run their bilevel step on the tiny
     Cityscapes set with a 3-cell network (one reduction: output stride 16)."""
     config = tmp_path / 'search.py'
@@ -102,7 +104,7 @@ train_dataloader = loader
 train_cfg = dict(max_epochs=1, arch_dataloader=loader)
 model = dict(data_preprocessor=dict(size=crop_size),
              backbone=dict(channels=4, num_cells=3, reduction_cells=[1]),
-             decode_head=dict(in_channels=32, channels=16, norm_cfg=dict(type='BN')))
+             decode_head=dict(in_channels=32, channels={head_channels}, norm_cfg=dict(type='BN')))
 param_scheduler = dict(weights=[])
 optim_wrapper = dict(architecture=dict(optimizer=dict(lr=3e-2)))
 default_hooks = dict(checkpoint=dict(interval=1), logger=dict(interval=1))

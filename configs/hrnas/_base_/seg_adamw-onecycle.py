@@ -7,3 +7,5 @@ optim_wrapper = dict(
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
+# As mmseg's schedules: the segmentation visualization hook, off until --show-dir.
+default_hooks = dict(visualization=dict(type='SegVisualizationHook'))

@@ -8,13 +8,16 @@ Raw layout, as in the KITTI object benchmark::
     <root>/training/calib/<id>.txt                     P0-P3, R0_rect, Tr_velo_to_cam,
                                                        Tr_imu_to_velo
     <root>/training/label_2/<id>.txt                   one object per line
+    <root>/training/planes/<id>.txt                    ground plane (camera coordinates)
     <root>/testing/{velodyne,image_2,calib}/<id>.*     no labels
 
 Then mmdet3d's own KITTI preparation (the functions behind ``tools/create_data.py kitti``,
 imported from the installed package's ``.mim/tools/dataset_converters``) adds:
 
     <root>/training/velodyne_reduced/, <root>/testing/velodyne_reduced/
-    <root>/kitti_infos_{train,val,trainval,test}.pkl   info format v2 (``KittiDataset``)
+    <root>/kitti_infos_{train,val,trainval,test}.pkl   info format v2 (``KittiDataset``),
+                                                       with the ground ``plane`` of each
+                                                       labelled frame (``--with-plane``)
     <root>/kitti_dbinfos_train.pkl, <root>/kitti_gt_database/   for ``ObjectSample``
 
 Every frame is a straight street seen by a 360-degree lidar 1.73 m above the ground: a
@@ -152,6 +155,19 @@ class KittiCalibration:
         # mmdet3d splits each line on single spaces, so the separators must be exactly that.
         return ''.join(f'{key}: ' + ' '.join(f'{v:.12e}' for v in matrix.reshape(-1)) + '\n'
                        for key, matrix in rows)
+
+
+def _plane_text(calib: KittiCalibration) -> str:
+    """The ground plane as the text of a KITTI ``planes/<id>.txt`` file.
+
+    The plane ``a x + b y + c z + d = 0`` is in rectified camera coordinates with its normal
+    pointing up (KITTI's road planes, which mmdet3d reads into ``plane`` with ``--with-plane``
+    and ``ObjectSample(use_ground_plane=True)`` puts pasted objects on).
+    """
+    normal = calib.lidar_to_cam[:3, :3] @ np.array([0.0, 0.0, 1.0])
+    on_ground = calib.lidar_to_cam_points(np.array([[0.0, 0.0, -LIDAR_HEIGHT]]))[0]
+    plane = np.append(normal, -normal @ on_ground)
+    return '# Matrix\nWIDTH 4\nHEIGHT 1\n' + ' '.join(f'{v:.6e}' for v in plane) + '\n'
 
 
 def _label_precision(value: float) -> float:
@@ -592,7 +608,7 @@ def _create_infos(root: str) -> None:
     kitti_converter, update_infos_to_v2, create_gt_database = _load_mmdet3d_converters()
     with tempfile.TemporaryDirectory(prefix='tiny_kitti_v1_') as v1_dir, \
             contextlib.redirect_stdout(io.StringIO()):
-        kitti_converter.create_kitti_info_file(root, 'kitti', with_plane=False, save_path=v1_dir)
+        kitti_converter.create_kitti_info_file(root, 'kitti', with_plane=True, save_path=v1_dir)
         v1_paths = {
             split: osp.join(v1_dir, f'kitti_infos_{split}.pkl')
             for split in ('train', 'val', 'trainval', 'test')
@@ -655,6 +671,7 @@ def make_tiny_kitti(root: str,
             _write_text(osp.join(folder, 'calib', f'{frame_id}.txt'), calib.to_text())
             if split != 'test':
                 _write_text(osp.join(folder, 'label_2', f'{frame_id}.txt'), ''.join(labels))
+                _write_text(osp.join(folder, 'planes', f'{frame_id}.txt'), _plane_text(calib))
     image_sets = dict(frame_ids, trainval=frame_ids['train'] + frame_ids['val'])
     for split, ids in image_sets.items():
         _write_text(osp.join(root, 'ImageSets', f'{split}.txt'), ''.join(f'{i}\n' for i in ids))

@@ -1,17 +1,20 @@
-"""Colorization pretext (Zhang et al., 2016): from the lightness L of an image, classify each
-pixel's colour (a, b) into a quantised bin of the ab plane."""
+"""Colorization pretext (Zhang et al., "Colorful Image Colorization", ECCV 2016, §2.1): from the
+lightness L of an image, classify each pixel's colour (a, b) into one of the 313 in-gamut bins
+of a 10-wide grid of the ab plane (their bin table, as the released UnNAS colorization uses)."""
+import json
 from functools import lru_cache
-from typing import Tuple
+from pathlib import Path
 
 import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmnas.registry import TRANSFORMS
-from mmnas.utils.config_check import ConfigError
 
-#: The ab plane considered, [-AB_RANGE, AB_RANGE]² (sRGB colours lie within ±110).
-AB_RANGE = 110
+#: Zhang et al.'s bin centres, ``(313, 2)`` (a, b) on a 10-wide grid.
+AB_BINS_FILE = Path(__file__).parents[1] / 'tables' / 'ab_bins_313.json'
+#: Width of a bin.
+AB_GRID = 10
 
 # sRGB (D65) → CIE XYZ inverse, rows R, G, B.
 _XYZ_TO_RGB = np.array([[3.240479, -1.537150, -0.498535],
@@ -31,35 +34,42 @@ def lab_to_linear_rgb(lightness, a, b) -> np.ndarray:
 
 
 @lru_cache(maxsize=None)
-def ab_bins(grid: int = 10) -> Tuple[np.ndarray, np.ndarray]:
-    """The colour classes: ``(centres (K, 2), lookup)``.
+def ab_bins() -> np.ndarray:
+    """The 313 colour classes' (a, b) centres, ``(313, 2)`` float64, in table order (class k
+    is row k)."""
+    with open(AB_BINS_FILE) as f:
+        return np.asarray(json.load(f), dtype=np.float64)
 
-    The ab plane is cut into ``grid``-wide cells; a cell is a class when it holds an sRGB
-    colour at some lightness (262 cells for grid 10; Zhang et al.'s 313 came from their own
-    gamut estimate). ``lookup[i, j]`` is the class of grid cell (i, j), the nearest in-gamut
-    cell for those outside the gamut.
+
+@lru_cache(maxsize=None)
+def _grid_lookup():
+    """``(offset, lookup)``: ``lookup[i, j]`` is the class whose centre is grid point
+    ``(i, j) · AB_GRID − offset``, or −1 where no class is."""
+    centres = ab_bins()
+    offset = -centres.min()
+    idx = np.rint((centres + offset) / AB_GRID).astype(np.int64)
+    lookup = -np.ones(idx.max(0) + 1, dtype=np.int64)
+    lookup[idx[:, 0], idx[:, 1]] = np.arange(len(centres))
+    return offset, lookup
+
+
+def quantize_ab(ab: np.ndarray) -> np.ndarray:
+    """Class index ``(H, W)`` of each pixel's ``ab`` ``(H, W, 2)``: the nearest bin centre.
+
+    The centres lie on a grid, so a pixel whose nearest grid point is a centre has that
+    class; the others (at the rim of the gamut) are compared with every centre.
     """
-    if grid <= 0 or (2 * AB_RANGE) % grid:
-        raise ConfigError(f'colorization grid={grid}: expected a divisor of {2 * AB_RANGE}')
-    centres = np.arange(-AB_RANGE, AB_RANGE + 1, grid, dtype=np.float64)
-    n = len(centres)
-    # Corners and centre of every cell, at 101 lightness levels.
-    offsets = np.array([-grid / 2, 0.0, grid / 2])
-    samples = (centres[:, None] + offsets[None]).reshape(-1)
-    a, b = np.meshgrid(samples, samples, indexing='ij')
-    rgb = lab_to_linear_rgb(np.linspace(0, 100, 101)[:, None, None], a[None], b[None])
-    inside = ((rgb >= 0) & (rgb <= 1)).all(-1).any(0).reshape(n, 3, n, 3).any(axis=(1, 3))
-    cells = np.argwhere(inside)
-    all_cells = np.stack(np.meshgrid(np.arange(n), np.arange(n), indexing='ij'), -1)
-    distance = ((all_cells[:, :, None, :] - cells[None, None]) ** 2).sum(-1)
-    return centres[cells], distance.argmin(-1)
-
-
-def quantize_ab(ab: np.ndarray, grid: int = 10) -> np.ndarray:
-    """Class index ``(H, W)`` of each pixel's ``ab`` ``(H, W, 2)``."""
-    _, lookup = ab_bins(grid)
-    idx = np.clip(np.rint((ab + AB_RANGE) / grid), 0, lookup.shape[0] - 1).astype(np.int64)
-    return lookup[idx[..., 0], idx[..., 1]]
+    centres = ab_bins()
+    offset, lookup = _grid_lookup()
+    idx = np.rint((ab + offset) / AB_GRID).astype(np.int64)
+    inside = ((idx >= 0) & (idx < lookup.shape)).all(-1)
+    label = np.full(ab.shape[:-1], -1, dtype=np.int64)
+    label[inside] = lookup[idx[inside][:, 0], idx[inside][:, 1]]
+    rim = label < 0
+    if rim.any():
+        distance = ((ab[rim][:, None, :] - centres[None]) ** 2).sum(-1)
+        label[rim] = distance.argmin(-1)
+    return label
 
 
 @TRANSFORMS.register_module()
@@ -68,20 +78,18 @@ class ColorizationPretext(BaseTransform):
     segmentation target of a stock decode head).
 
     The image is converted to CIE Lab; ``img`` becomes L ``(H, W, 1)`` float32 in [0, 100]
-    and ``gt_seg_map`` the class of each pixel's (a, b) among :func:`ab_bins` (``K`` classes:
-    the decode head's ``num_classes``; give it an ``ignore_index`` of K or more, since class
-    255 exists). Use it after the geometric transforms, before ``PackSegInputs``.
+    and ``gt_seg_map`` the class of each pixel's (a, b) among the 313 :func:`ab_bins` (the
+    decode head's ``num_classes``; give it an ``ignore_index`` of 313 or more, since class
+    255 exists). The released code normalises L as ``(L / 100 − 0.449) / 0.226``: a data
+    preprocessor with mean 44.9, std 22.6. Use it after the geometric transforms, before
+    ``PackSegInputs``.
 
     Required keys: ``img`` (BGR uint8). Modified keys: ``img``, ``ori_shape``. Added keys:
     ``gt_seg_map``, ``seg_fields``.
-
-    Args:
-        grid: width of a colour bin in the ab plane (Zhang et al.: 10).
     """
 
-    def __init__(self, grid: int = 10) -> None:
-        self.grid = grid
-        self.num_classes = len(ab_bins(grid)[0])
+    def __init__(self) -> None:
+        self.num_classes = len(ab_bins())
 
     def transform(self, results: dict) -> dict:
         img = results['img']
@@ -90,7 +98,7 @@ class ColorizationPretext(BaseTransform):
                              f'{img.shape}')
         lab = cv2.cvtColor(img.astype(np.float32) / 255.0, cv2.COLOR_BGR2LAB)
         results['img'] = np.ascontiguousarray(lab[..., :1])
-        results['gt_seg_map'] = quantize_ab(lab[..., 1:], self.grid)
+        results['gt_seg_map'] = quantize_ab(lab[..., 1:].astype(np.float64))
         results.setdefault('seg_fields', []).append('gt_seg_map')
         # The target exists only at this (cropped) size: a segmentor resizes its prediction
         # to ori_shape, which must be the target's for the pixel accuracy of a validation.
@@ -98,4 +106,4 @@ class ColorizationPretext(BaseTransform):
         return results
 
     def __repr__(self) -> str:
-        return f'{type(self).__name__}(grid={self.grid}, num_classes={self.num_classes})'
+        return f'{type(self).__name__}(num_classes={self.num_classes})'

@@ -1,9 +1,14 @@
-"""Jigsaw pretext (Noroozi & Favaro, 2016): cut an image into a grid of tiles, shuffle them by
-one of a fixed set of permutations and classify which; every tile goes through the same
-network and the tiles' pooled features are concatenated for the classifier."""
+"""Jigsaw pretext (Noroozi & Favaro, "Unsupervised Learning of Visual Representations by
+Solving Jigsaw Puzzles", ECCV 2016, §3): cut an image into a grid of tiles, shuffle them by one
+of a fixed set of permutations and classify which; every tile goes through the same network
+and the tiles' pooled features are concatenated for the classifier. The released UnNAS task:
+a 255 crop, 3×3 cells of 85 pixels, a random 64-pixel tile in each, every tile standardised on
+its own, and Noroozi & Favaro's set of 1000 maximal-Hamming permutations (all 24 for 2×2)."""
 import itertools
+import json
 from functools import lru_cache
-from typing import Sequence, Tuple
+from pathlib import Path
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -12,6 +17,27 @@ from torch import Tensor, nn
 
 from mmnas.registry import MODELS, TRANSFORMS
 from mmnas.utils.config_check import ConfigError
+
+
+#: The released permutation sets by number of tiles: 1000 of 9 tiles (Noroozi & Favaro's
+#: maximal-Hamming set) and all 24 of 4 tiles.
+PERMUTATIONS_FILE = Path(__file__).parents[1] / 'tables' / 'jigsaw_permutations.json'
+
+
+@lru_cache(maxsize=None)
+def released_permutations() -> dict:
+    """``{num_tiles: (count, num_tiles) int64}`` of :data:`PERMUTATIONS_FILE`."""
+    with open(PERMUTATIONS_FILE) as f:
+        return {int(k): np.asarray(v, dtype=np.int64) for k, v in json.load(f).items()}
+
+
+def permutation_set(num_tiles: int, count: int, seed: int = 0) -> np.ndarray:
+    """The released set where one has ``count`` permutations of ``num_tiles`` tiles, else
+    :func:`max_hamming_permutations`; ``(count, num_tiles)``."""
+    released = released_permutations().get(num_tiles)
+    if released is not None and len(released) == count:
+        return released
+    return max_hamming_permutations(num_tiles, count, seed)
 
 
 @lru_cache(maxsize=None)
@@ -39,57 +65,68 @@ class JigsawPretext(BaseTransform):
     """Cut a square image into ``grid × grid`` tiles, shuffle them by permutation p of the
     fixed set and set ``gt_label = p``.
 
-    Tile i of cell (i // grid, i % grid) is a random ``tile_ratio`` crop inside its cell (the
-    gaps and jitter keep the network from matching edges). Output tile k is input tile
-    ``perm[k]``. The tiles are stacked along the height into one ``(T · t, t, 3)`` image
-    (T = grid², t the tile size), which stock ``PackInputs`` and :class:`TileDataPreprocessor`
-    turn into ``T`` images per sample. With ``normalize_tiles`` each tile is standardised on
-    its own per channel (float32; then give the data preprocessor no mean/std).
+    The image of side S has cells of ``c = S // grid`` pixels (the released 255 crop: 85);
+    in each a random ``int(tile_ratio · c)`` square is the tile (64; the gaps and jitter keep
+    the network from matching edges). The tile of cell k = (row, column) in raster order
+    goes to output slot ``perm[k]``, as the released task places them. The tiles are stacked
+    along the height into one ``(T · t, t, C)`` image (T = grid², t the tile side), which stock
+    ``PackInputs`` and :class:`TileDataPreprocessor` turn into ``T`` images per sample.
+    With ``mean``/``std`` the image is first normalised per channel; with ``normalize_tiles``
+    each tile is then standardised on its own over all its pixels and channels (float32; give
+    the data preprocessor no mean/std).
 
     Required keys: ``img`` ``(S, S, C)``. Modified keys: ``img``, ``img_shape``. Added keys:
     ``gt_label``, ``jigsaw_perm``.
 
     Args:
         grid: tiles per side (3 in the paper; 2 on CIFAR-size images).
-        num_permutations: size of the permutation set (paper: 1000).
-        tile_ratio: tile side over cell side.
+        num_permutations: size of the permutation set (released: 1000 for 3×3, 24 for 2×2;
+            other sizes are chosen greedily by :func:`max_hamming_permutations`).
+        tile_ratio: tile side over cell side (released: 0.76).
         normalize_tiles: standardise each tile on its own.
-        seed: seed of the permutation set (every process must use the same).
+        mean, std: per-channel normalisation before tiling, in the image's channel order and
+            0–255 scale (released: ImageNet's, on BGR images).
+        seed: seed of a greedily chosen permutation set (every process must use the same).
     """
 
     def __init__(self, grid: int = 3, num_permutations: int = 1000, tile_ratio: float = 0.76,
-                 normalize_tiles: bool = True, seed: int = 0) -> None:
+                 normalize_tiles: bool = True, mean: Optional[Sequence[float]] = None,
+                 std: Optional[Sequence[float]] = None, seed: int = 0) -> None:
         if grid < 2:
             raise ConfigError(f'JigsawPretext.grid={grid}: expected at least 2')
         if not 0 < tile_ratio <= 1:
             raise ConfigError(f'JigsawPretext.tile_ratio={tile_ratio}: expected (0, 1]')
+        if (mean is None) != (std is None):
+            raise ConfigError('JigsawPretext: expected both mean and std, or neither')
         self.grid = grid
         self.tile_ratio = tile_ratio
         self.normalize_tiles = normalize_tiles
-        self.permutations = max_hamming_permutations(grid * grid, num_permutations, seed)
+        self.mean = None if mean is None else np.asarray(mean, dtype=np.float32)
+        self.std = None if std is None else np.asarray(std, dtype=np.float32)
+        self.permutations = permutation_set(grid * grid, num_permutations, seed)
 
     def transform(self, results: dict) -> dict:
         img = results['img']
         size = img.shape[0]
         if img.shape[1] != size:
             raise ValueError(f'JigsawPretext: image of shape {img.shape[:2]} is not square; '
-                             'crop it first (e.g. RandomResizedCrop / CenterCrop)')
+                             'crop it first (e.g. RandomCrop / CenterCrop)')
+        if self.mean is not None:
+            img = (img.astype(np.float32) - self.mean) / self.std
         cell = size // self.grid
-        tile = max(1, int(round(self.tile_ratio * cell)))
-        tiles = []
-        for i in range(self.grid * self.grid):
-            y, x = divmod(i, self.grid)
-            dy, dx = np.random.randint(cell - tile + 1, size=2)
-            tiles.append(img[y * cell + dy:y * cell + dy + tile,
-                             x * cell + dx:x * cell + dx + tile])
+        tile = max(1, int(self.tile_ratio * cell))
         label = np.random.randint(len(self.permutations))
         perm = self.permutations[label]
-        out = np.concatenate([tiles[j] for j in perm], axis=0)
-        if self.normalize_tiles:
-            t = out.reshape(len(perm), tile, tile, -1).astype(np.float32)
-            mean = t.mean(axis=(1, 2), keepdims=True)
-            std = t.std(axis=(1, 2), keepdims=True)
-            out = ((t - mean) / np.maximum(std, 1e-3)).reshape(out.shape)
+        tiles = [None] * (self.grid * self.grid)
+        for k in range(self.grid * self.grid):
+            y, x = divmod(k, self.grid)
+            dy, dx = np.random.randint(cell - tile + 1, size=2)
+            t = img[y * cell + dy:y * cell + dy + tile, x * cell + dx:x * cell + dx + tile]
+            if self.normalize_tiles:
+                t = t.astype(np.float32)
+                t = (t - t.mean()) / max(float(t.std()), 1e-3)
+            tiles[perm[k]] = t
+        out = np.concatenate(tiles, axis=0)
         results['img'] = np.ascontiguousarray(out)
         results['img_shape'] = out.shape[:2]
         results['gt_label'] = int(label)
