@@ -32,3 +32,27 @@ def test_locations_import_the_modules():
     assert registry.LOOPS.get('DeriveArchLoop') is not None
     assert registry.METRICS.get('MMEvalMetric') is not None
     assert registry.MODELS.get('SearchedBackbone') is not None
+
+
+def test_a_method_type_imports_its_method_alone():
+    """Building a DARTS network imports mmnas.unnas and none of the other three methods."""
+    import subprocess
+    import sys
+    code = ('import sys\n'
+            'from mmnas.registry import METHOD_PACKAGES, MODELS\n'
+            "MODELS.build(dict(type='DARTSCellNet', channels=4, num_cells=3))\n"
+            'print(sorted(m for m in METHOD_PACKAGES if m in sys.modules))\n')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         check=True).stdout.strip().splitlines()[-1]
+    assert out == "['mmnas.unnas']"
+
+
+def test_method_types_name_every_type_of_a_method():
+    from mmnas.utils import register_all_modules
+    register_all_modules(init_default_scope_=False)
+    for reg in [v for v in vars(registry).values() if isinstance(v, registry.Registry)]:
+        for name, obj in reg.module_dict.items():
+            package = '.'.join(getattr(obj, '__module__', '').split('.')[:2])
+            if package in registry.METHOD_PACKAGES:
+                assert registry.METHOD_TYPES.get(reg.name, {}).get(name) == package, \
+                    (reg.name, name)

@@ -77,7 +77,7 @@ bignas)
         "$(cat "$work_dir/supernet/last_checkpoint")" --work-dir "$work_dir/search"
     mkdir -p "$work_dir/child"
     "$py" tools/test.py configs/bignas/bignas-child_tiny-imagenet.py \
-        "$work_dir/search/child.pth" --work-dir "$work_dir/child" \
+        "$work_dir/search/searched.pth" --work-dir "$work_dir/child" \
         --cfg-options model.backbone.arch_spec="$work_dir/search/arch.json" \
         | tee "$work_dir/child/test.log"
     # The supernet's cost is its biggest child's, at the biggest resolution.

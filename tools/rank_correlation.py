@@ -45,6 +45,7 @@ from mmnas.evaluation import (rank_correlation, resnet_cifar, spearman_bootstrap
 from mmnas.structures import ArchSpec
 from mmnas.unnas import DARTSNet, check_genotype, sample_genotype
 from mmnas.utils import register_all_modules
+from mmnas.utils.atomic import atomic_path, atomic_write_text
 from mmnas.utils.cli import check_config, clean_work_dir_on_failure, load_config, run_tool
 from mmnas.utils.config_check import ConfigError
 
@@ -229,9 +230,9 @@ def train_and_validate(config: str, args, spec_path: str, work_dir: str, metric:
 
 
 def plot(samples: list, stats: dict, args, path: str) -> None:
-    # Imported here: only the plot needs matplotlib, and Agg needs no display.
+    # Imported where the figure is drawn, not when the tool's module is loaded.
     import matplotlib
-    matplotlib.use('Agg')
+    matplotlib.use('Agg')  # files only: no display on training machines
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     ax.scatter([s['pretext_accuracy'] for s in samples],
@@ -242,7 +243,8 @@ def plot(samples: list, stats: dict, args, path: str) -> None:
     ax.set_title(f'{len(samples)} architectures: Spearman ρ={stats["spearman_rho"]:.2f} '
                  f'[{low:.2f}, {high:.2f}], Kendall τ={stats["kendall_tau"]:.2f}', fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120, format='png')
     plt.close(fig)
 
 
@@ -279,8 +281,7 @@ def main() -> None:
                   bootstrap=dict(resamples=args.bootstrap, confidence=0.95),
                   kendall_tau=finite_or_none(stats['kendall_tau']), samples=samples)
     json_path = osp.join(args.work_dir, 'rank_correlation.json')
-    with open(json_path, 'w') as f:
-        json.dump(result, f, indent=2)
+    atomic_write_text(json_path, json.dumps(result, indent=2))
     png_path = osp.join(args.work_dir, 'rank_correlation.png')
     plot(samples, stats, args, png_path)
     print(f'{"arch":>4} {"params":>9} {"MFLOPs":>9} {args.pretext:>12} {"supervised":>10}')

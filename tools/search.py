@@ -4,8 +4,10 @@
                            [--launcher ...]
 
 The config's ``search_cfg`` names the loop, e.g. ``dict(type='mmnas.DeriveArchLoop',
-input_shape=(3, 512, 1024))``. It writes ``arch.json`` (an ``ArchSpec``) into the work dir;
-``backbone=dict(type='mmnas.SearchedBackbone', arch_spec=...)`` builds the network from it.
+input_shape=(3, 512, 1024))``. Whatever the method, it writes ``arch.json`` (an ``ArchSpec``)
+and ``searched.pth`` (the stock model with the searched backbone's weights) into the work dir;
+``backbone=dict(type='mmnas.SearchedBackbone', arch_spec='arch.json',
+checkpoint='searched.pth')`` builds the searched network from them.
 """
 import argparse
 import os
@@ -15,6 +17,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmnas.registry import LOOPS
+from mmnas.engine import ensure_arch_spec_hook
 from mmnas.utils import register_all_modules
 from mmnas.utils.cli import (add_common_args, check_config, clean_work_dir_on_failure,
                              load_config, prepare_distributed, run_tool)
@@ -47,6 +50,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     prepare_distributed(cfg)
     with clean_work_dir_on_failure(cfg.work_dir):
         runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+        # Checkpoints say which architecture their weights belong to (meta['arch_spec']).
+        ensure_arch_spec_hook(runner)
         # As Runner.test does: hooks set up (e.g. EMAHook's copy) before weights are loaded.
         runner.call_hook('before_run')
         if args.checkpoint is not None:

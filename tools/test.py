@@ -10,6 +10,7 @@ from typing import Optional, Sequence
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from mmnas.engine import ensure_arch_spec_hook
 from mmnas.utils import register_all_modules
 from mmnas.utils.cli import (add_common_args, check_config, clean_work_dir_on_failure,
                              load_config, prepare_distributed, run_tool)
@@ -78,6 +79,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     prepare_distributed(cfg)
     with clean_work_dir_on_failure(cfg.work_dir):
         runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+        # Checkpoints say which architecture their weights belong to (meta['arch_spec']).
+        ensure_arch_spec_hook(runner)
         runner.test()
 
 

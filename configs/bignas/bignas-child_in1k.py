@@ -1,11 +1,12 @@
-# A BigNAS child exported by tools/search.py (arch.json + child.pth), as a standalone static
+# A BigNAS child exported by tools/search.py (arch.json + searched.pth), as a standalone static
 # network in mmpretrain's stock classifier, trained and tested with the stock loops.
 #
-#   python tools/test.py configs/bignas/bignas-child_in1k.py work_dirs/bignas-search_in1k/child.pth
+#   python tools/test.py configs/bignas/bignas-child_in1k.py \
+#       work_dirs/bignas-search_in1k/searched.pth
 #   python tools/train.py configs/bignas/bignas-child_in1k.py \
-#       --cfg-options load_from=work_dirs/bignas-search_in1k/child.pth   # optional fine-tuning
+#       --cfg-options load_from=work_dirs/bignas-search_in1k/searched.pth   # optional fine-tuning
 #
-# BigNAS's children need no retraining (seed §A); fine-tuning is there to compare.
+# BigNAS's children need no retraining (BigNAS supp. §A); fine-tuning is there to compare.
 _base_ = ['./bignas-supernet_8xb128_in1k.py']
 
 arch_spec = 'work_dirs/bignas-search_in1k/arch.json'

@@ -1,7 +1,7 @@
-# The child selected by bignas-search_tiny-imagenet.py (arch.json + child.pth), as a standalone
-# static network in mmpretrain's stock classifier on the tiny ImageNet-style set.
+# The child selected by bignas-search_tiny-imagenet.py (arch.json + searched.pth), as a
+# standalone static network in mmpretrain's stock classifier on the tiny ImageNet-style set.
 #   python tools/test.py configs/bignas/bignas-child_tiny-imagenet.py \
-#       work_dirs/bignas-search_tiny-imagenet/child.pth
+#       work_dirs/bignas-search_tiny-imagenet/searched.pth
 _base_ = ['./bignas-supernet_tiny-imagenet.py']
 
 arch_spec = 'work_dirs/bignas-search_tiny-imagenet/arch.json'

@@ -1,7 +1,7 @@
 # The BigNAS-S-style child found by bignas-search-s_in1k.py, in the stock classifier.
 #
 #   python tools/test.py configs/bignas/bignas-s_in1k.py \
-#       work_dirs/bignas-search-s_in1k/child.pth
+#       work_dirs/bignas-search-s_in1k/searched.pth
 _base_ = ['./bignas-child_in1k.py']
 
 model = dict(backbone=dict(arch_spec='work_dirs/bignas-search-s_in1k/arch.json'))

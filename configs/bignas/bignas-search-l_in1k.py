@@ -1,4 +1,4 @@
-# BigNAS-L-style child: coarse-to-fine selection within 590 MFLOPs (the seed's S/M/L/XL
+# BigNAS-L-style child: coarse-to-fine selection within 590 MFLOPs (the S/M/L/XL of BigNAS supp.
 # children sit at about 242/418/586/1040 MFLOPs), then test it with bignas-l_in1k.py.
 #
 #   python tools/search.py configs/bignas/bignas-search-l_in1k.py SUPERNET.pth

@@ -1,4 +1,4 @@
-# BigNAS-M-style child: coarse-to-fine selection within 420 MFLOPs (the seed's S/M/L/XL
+# BigNAS-M-style child: coarse-to-fine selection within 420 MFLOPs (the S/M/L/XL of BigNAS supp.
 # children sit at about 242/418/586/1040 MFLOPs), then test it with bignas-m_in1k.py.
 #
 #   python tools/search.py configs/bignas/bignas-search-m_in1k.py SUPERNET.pth

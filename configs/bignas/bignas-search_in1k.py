@@ -7,7 +7,7 @@
 #   python tools/search.py configs/bignas/bignas-search_in1k.py SUPERNET.pth \
 #       --cfg-options search_cfg.max_flops=600e6
 #
-# writes arch.json (ArchSpec), child.pth (sliced weights), candidates.json and pareto.png;
+# writes arch.json (ArchSpec), searched.pth (sliced weights), candidates.json and pareto.png;
 # configs/bignas/bignas-child_in1k.py then tests or fine-tunes the child.
 #
 # BigNAS selects on a held-out part of the training set; here the ImageNet validation set

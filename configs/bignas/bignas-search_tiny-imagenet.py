@@ -6,7 +6,7 @@
 #   python tools/search.py configs/bignas/bignas-search_tiny-imagenet.py \
 #       work_dirs/bignas-supernet_tiny-imagenet/epoch_10.pth
 #   python tools/test.py configs/bignas/bignas-child_tiny-imagenet.py \
-#       work_dirs/bignas-search_tiny-imagenet/child.pth
+#       work_dirs/bignas-search_tiny-imagenet/searched.pth
 _base_ = ['./bignas-supernet_tiny-imagenet.py']
 
 search_cfg = dict(

@@ -1,5 +1,5 @@
 # BigNAS single-stage model on ImageNet-1k with mmpretrain's stock classifier, data and
-# runtime: the default search space (/work/shared/design/bignas.md), the sandwich rule
+# runtime: the default search space (mmnas.bignas.DEFAULT_SEARCH_SPACE), the sandwich rule
 # (biggest, smallest, 2 random children) with inplace distillation, resolution pairing over
 # {192, 224, 288, 320} from one 224 crop, regularisation on the biggest child only, and
 # exponential LR decay with a constant ending at 5%. Total batch 8 × 128 = 1024.

@@ -45,7 +45,7 @@ model = dict(
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0),
     clip_grad=dict(_delete_=True, type='value', clip_value=1.0))
-# Down to 5% of the initial rate at 60% of training, then constant (seed §B).
+# Down to 5% of the initial rate at 60% of training, then constant (BigNAS supp. §B).
 param_scheduler = [
     dict(type='mmnas.ExpDecayConstantEndLR', gamma=0.05**(1 / 48000), end_factor=0.05,
          by_epoch=False, begin=0, end=80000)

@@ -1,4 +1,4 @@
-# DenseNAS search in the MobileNetV2-based space (seed A.1): 100 ImageNet classes, 20% of
+# DenseNAS search in the MobileNetV2-based space (DenseNAS supp. A.1): 100 ImageNet classes, 20% of
 # each class held out for the architecture step, 150 epochs of which the first 50 train the
 # weights only, then weight and architecture (α, β) epochs alternate. Batch 352 on 4 GPUs.
 # Before the search, measure the latency table on the target GPU:
@@ -12,7 +12,7 @@ _base_ = [
 
 data_root = 'data/imagenet'
 num_classes = 100
-# Latency in ms of every (operation, input shape) at batch 32 × 3×224×224 (seed A.1); the
+# Latency in ms of every (operation, input shape) at batch 32 × 3×224×224 (DenseNAS supp. A.1); the
 # loss is task + λ·log(latency)/log(τ) with λ = 0.15, τ = 15 ms.
 cost_cfg = dict(
     table='work_dirs/densenas-mbv2-search_4xb88_in100/latency.json',
@@ -22,7 +22,7 @@ cost_cfg = dict(
     estimation='chained')
 
 model = dict(
-    backbone=dict(_delete_=True, type='mmnas.DenseNASRouted', arch='mbv2',
+    backbone=dict(_delete_=True, type='mmnas.DenseNASRouted', search_space='mbv2',
                   norm_cfg=dict(type='BN', affine=False)),
     head=dict(in_channels=1984, num_classes=num_classes))
 data_preprocessor = dict(num_classes=num_classes)
@@ -45,7 +45,7 @@ arch_dataloader = dict(
     num_workers=8,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type='mmnas.SplitDataset', dataset=imagenet100, ratio=0.2, part='first'))
-# Validation on the held-out split: the seed keeps ImageNet's val set for the final network.
+# Validation on the held-out split: DenseNAS supp. keeps ImageNet's val set for the final network.
 val_dataloader = dict(
     batch_size=88,
     num_workers=8,
@@ -67,7 +67,7 @@ val_cfg = dict()
 test_cfg = dict()
 
 # Weights: SGD 0.9, weight decay 4e-5, cosine 0.2 → 1e-4; α, β: Adam 3e-4, (0.5, 0.999),
-# weight decay 1e-3, fixed (seed A.1).
+# weight decay 1e-3, fixed (DenseNAS supp. A.1).
 optim_wrapper = dict(
     constructor='mmnas.ArchWeightOptimWrapperConstructor',
     weights=dict(type='OptimWrapper',

@@ -29,7 +29,7 @@ space = dict(
     temperature=1.0,
     act_cfg=dict(type='ReLU6'))
 model = dict(
-    backbone=dict(_delete_=True, type='mmnas.DenseNASRouted', arch=space,
+    backbone=dict(_delete_=True, type='mmnas.DenseNASRouted', search_space=space,
                   norm_cfg=dict(type='BN', affine=False)),
     head=dict(in_channels=128, num_classes=num_classes, topk=(1, 5)))
 data_preprocessor = dict(num_classes=num_classes)
@@ -62,9 +62,9 @@ train_cfg = dict(
     arch_dataloader=dict(batch_size=16, num_workers=0, persistent_workers=False,
                          dataset=dict(dataset=dict(_delete_=True, **tiny))),
     # τ in MFLOPs: the tiny supernet's expected cost is about 1 MFLOP, so the cost term's pull
-    # is λ / ln(τ) per relative change of the cost, as at the seed's scale.
+    # is λ / ln(τ) per relative change of the cost, as at the scale of DenseNAS supp..
     arch_updater=dict(cost_cfg=cost_cfg, tau=30.0))
-# Faster architecture moves than the seed's 3e-4 so that 6 short epochs show a choice.
+# Faster architecture moves than DenseNAS supp.'s 3e-4 so that 6 short epochs show a choice.
 optim_wrapper = dict(
     weights=dict(optimizer=dict(lr=0.1)), architecture=dict(optimizer=dict(lr=3e-2)))
 param_scheduler = dict(

@@ -1,5 +1,5 @@
-# DenseNAS-R1 of the seed's Table 1 as a fixed mmpretrain backbone, with the seed's retraining
-# schedule: SGD 0.9, weight decay 4e-5, cosine 0.5 → 1e-4 over 240 epochs, batch 1024
+# DenseNAS-R1 of DenseNAS supp. Table 1 as a fixed mmpretrain backbone, with the retraining schedule
+# of DenseNAS supp.: SGD 0.9, weight decay 4e-5, cosine 0.5 → 1e-4 over 240 epochs, batch 1024
 # (8 × 128). mmengine counts 1.610 GFLOPs (the DenseNAS README: 1.61B).
 _base_ = [
     'mmpretrain::_base_/models/resnet18.py',

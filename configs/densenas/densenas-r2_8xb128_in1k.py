@@ -1,4 +1,4 @@
-# DenseNAS-R2 of the seed's Table 1 (basic blocks); mmengine counts 3.065 GFLOPs (the
+# DenseNAS-R2 of DenseNAS supp. Table 1 (basic blocks); mmengine counts 3.065 GFLOPs (the
 # DenseNAS README: 3.06B). Schedule as DenseNAS-R1.
 _base_ = ['./densenas-r1_8xb128_in1k.py']
 

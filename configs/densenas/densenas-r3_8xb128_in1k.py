@@ -1,4 +1,4 @@
-# DenseNAS-R3 of the seed's Table 1: bottlenecks (1×1, 3×3, 1×1 with 4× expansion), so each
+# DenseNAS-R3 of DenseNAS supp. Table 1: bottlenecks (1×1, 3×3, 1×1 with 4× expansion), so each
 # block's output width is 4× the table's inner width. mmengine counts 3.431 GFLOPs (the
 # DenseNAS README: 3.41B). Schedule as DenseNAS-R1.
 _base_ = ['./densenas-r1_8xb128_in1k.py']

@@ -1,6 +1,6 @@
 # Retrain the network derived by the tiny search (densenas-mbv2-search_tiny-imagenet.py) on the
-# tiny ImageNet-style set, with the seed's retraining recipe scaled down: SGD 0.9, weight decay
-# 4e-5, cosine to 1e-4. Validation on the tiny set's own val split.
+# tiny ImageNet-style set, with the retraining recipe of DenseNAS supp. scaled down: SGD 0.9,
+# weight decay 4e-5, cosine to 1e-4. Validation on the tiny set's own val split.
 #   python tools/search.py configs/densenas/densenas-mbv2-search_tiny-imagenet.py \
 #       work_dirs/densenas-mbv2-search_tiny-imagenet/epoch_8.pth
 #   python tools/train.py configs/densenas/densenas-retrain_tiny-imagenet.py

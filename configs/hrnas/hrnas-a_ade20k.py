@@ -1,6 +1,6 @@
-# HR-NAS-A on ADE20K (seed §1): the Cityscapes optimizer, one cycle and λ = 1.6e-4 on 512x512
-# crops, 512x2048 test, batch 64 (8 GPUs x 8), 200 epochs, 150 classes; a 180-channel head as
-# the authors' ADE20K head. HR-NAS-B: hrnas-b_ade20k.py.
+# HR-NAS-A on ADE20K (HR-NAS supp. §1): the Cityscapes optimizer, one cycle and λ = 1.6e-4 on
+# 512x512 crops, 512x2048 test, batch 64 (8 GPUs x 8), 200 epochs, 150 classes; a 180-channel head
+# as the authors' ADE20K head. HR-NAS-B: hrnas-b_ade20k.py.
 _base_ = [
     './_base_/hrnas-supernet_fcn.py', 'mmseg::_base_/datasets/ade20k.py',
     'mmseg::_base_/default_runtime.py', './_base_/seg_adamw-onecycle.py'
@@ -14,7 +14,7 @@ train_dataloader = dict(batch_size=8, num_workers=4,
                         sampler=dict(type='DefaultSampler', shuffle=True))
 val_dataloader = dict(num_workers=4)
 test_dataloader = val_dataloader
-# mIoU, mAcc and aAcc (the seed's three numbers) in percent, plus a per-class table.
+# mIoU, mAcc and aAcc (the three numbers of HR-NAS supp.) in percent, plus a per-class table.
 val_evaluator = dict(
     _delete_=True,
     type='mmnas.MMEvalMetric',
@@ -23,9 +23,9 @@ val_evaluator = dict(
 test_evaluator = val_evaluator
 
 max_epochs = 200
-# One cycle (seed §1): the learning rate rises from 0.0016 to 0.04 over the first 30% and
+# One cycle (HR-NAS supp. §1): the learning rate rises from 0.0016 to 0.04 over the first 30% and
 # anneals back to 0.0016; β1 moves the other way, 0.95 → 0.85 → 0.95 (torch's one-cycle
-# defaults around the seed's 0.9), as mmdet3d's cyclic schedules cycle momentum.
+# defaults around HR-NAS supp.'s 0.9), as mmdet3d's cyclic schedules cycle momentum.
 momentum_peak = int(0.3 * max_epochs)
 param_scheduler = [
     dict(type='OneCycleLR', eta_max=0.04, div_factor=25, final_div_factor=1, pct_start=0.3,

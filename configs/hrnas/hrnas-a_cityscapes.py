@@ -1,4 +1,4 @@
-# HR-NAS-A on Cityscapes (seed §1): the paper's supernet shrunk during training by the
+# HR-NAS-A on Cityscapes (HR-NAS supp. §1): the paper's supernet shrunk during training by the
 # FLOPs-weighted L1 penalty λ = 1.6e-4 (HR-NAS-B: 6.0e-5, hrnas-b_cityscapes.py).
 # 512x1024 crops, 1024x2048 test, batch 32 (8 GPUs x 4), AdamW lr 0.04 with one cycle down
 # to 0.0016, weight decay 1e-5, EMA 0.9999, 430 epochs; stock mmseg augmentation (resize,
@@ -16,7 +16,7 @@ train_dataloader = dict(batch_size=4, num_workers=4,
                         sampler=dict(type='DefaultSampler', shuffle=True))
 val_dataloader = dict(num_workers=4)
 test_dataloader = val_dataloader
-# mIoU, mAcc and aAcc (the seed's three numbers) in percent, plus a per-class table.
+# mIoU, mAcc and aAcc (the three numbers of HR-NAS supp.) in percent, plus a per-class table.
 val_evaluator = dict(
     _delete_=True,
     type='mmnas.MMEvalMetric',
@@ -25,9 +25,9 @@ val_evaluator = dict(
 test_evaluator = val_evaluator
 
 max_epochs = 430
-# One cycle (seed §1): the learning rate rises from 0.0016 to 0.04 over the first 30% and
+# One cycle (HR-NAS supp. §1): the learning rate rises from 0.0016 to 0.04 over the first 30% and
 # anneals back to 0.0016; β1 moves the other way, 0.95 → 0.85 → 0.95 (torch's one-cycle
-# defaults around the seed's 0.9), as mmdet3d's cyclic schedules cycle momentum.
+# defaults around HR-NAS supp.'s 0.9), as mmdet3d's cyclic schedules cycle momentum.
 momentum_peak = int(0.3 * max_epochs)
 param_scheduler = [
     dict(type='OneCycleLR', eta_max=0.04, div_factor=25, final_div_factor=1, pct_start=0.3,

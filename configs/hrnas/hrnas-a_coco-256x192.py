@@ -1,5 +1,5 @@
-# HR-NAS-A for COCO keypoints at 256x192 (seed §1): the paper's supernet in mmpose's top-down
-# heatmap estimator, shrunk during training by the FLOPs-weighted L1 penalty λ = 1e-6
+# HR-NAS-A for COCO keypoints at 256x192 (HR-NAS supp. §1): the paper's supernet in mmpose's
+# top-down heatmap estimator, shrunk during training by the FLOPs-weighted L1 penalty λ = 1e-6
 # (HR-NAS-B: 1e-8, hrnas-b_coco-256x192.py). The HR-NAS pose head: all four branches resized
 # to stride 4 and concatenated (270 channels, mmpose's FeatureMapProcessor), then HeatmapHead.
 # Adam lr 1e-3, weight decay 1e-8, ×0.1 at epochs 170 and 200 of 210, batch 384 (8 GPUs x 48),

@@ -1,4 +1,4 @@
-# HR-NAS-A for COCO keypoints at 384x288 (seed §1): the 256x192 setting at the larger input
+# HR-NAS-A for COCO keypoints at 384x288 (HR-NAS supp. §1): the 256x192 setting at the larger input
 # (96x72 heatmaps, σ = 3 as mmpose's HRNet 384x288) with batch 192 (8 GPUs x 24).
 _base_ = ['./hrnas-a_coco-256x192.py']
 

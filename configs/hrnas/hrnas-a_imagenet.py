@@ -1,4 +1,4 @@
-# HR-NAS-A for ImageNet classification (seed §1): the paper's supernet as the backbone of
+# HR-NAS-A for ImageNet classification (HR-NAS supp. §1): the paper's supernet as the backbone of
 # mmpretrain's ImageClassifier with HRNet's stock classification neck (HRFuseScales, global
 # pooling) and a linear head, shrunk during training by the FLOPs-weighted L1 penalty
 # λ = 1.8e-4 (HR-NAS-B: 1.2e-4, hrnas-b_imagenet.py). RMSProp (momentum 0.9, weight decay
@@ -25,7 +25,7 @@ val_evaluator = dict(
     scale=100)
 test_evaluator = val_evaluator
 
-# TensorFlow-style RMSProp as in the mobile NAS literature the seed follows (AtomNAS):
+# TensorFlow-style RMSProp as in the mobile NAS literature HR-NAS supp. follows (AtomNAS):
 # decay 0.9, ε 1e-3.
 optim_wrapper = dict(
     type='OptimWrapper',

@@ -1,4 +1,4 @@
-# HR-NAS-B on ADE20K: HR-NAS-A's setting with λ = 6.0e-5 (seed §1).
+# HR-NAS-B on ADE20K: HR-NAS-A's setting with λ = 6.0e-5 (HR-NAS supp. §1).
 _base_ = ['./hrnas-a_ade20k.py']
 
 custom_hooks = [

@@ -1,4 +1,4 @@
-# HR-NAS-B on Cityscapes: HR-NAS-A's setting with the smaller penalty λ = 6.0e-5 (seed §1).
+# HR-NAS-B on Cityscapes: HR-NAS-A's setting with the smaller penalty λ = 6.0e-5 (HR-NAS supp. §1).
 _base_ = ['./hrnas-a_cityscapes.py']
 
 custom_hooks = [

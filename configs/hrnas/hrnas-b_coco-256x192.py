@@ -1,4 +1,4 @@
-# HR-NAS-B for COCO keypoints at 256x192: HR-NAS-A's setting with λ = 1e-8 (seed §1).
+# HR-NAS-B for COCO keypoints at 256x192: HR-NAS-A's setting with λ = 1e-8 (HR-NAS supp. §1).
 _base_ = ['./hrnas-a_coco-256x192.py']
 
 custom_hooks = [

@@ -1,4 +1,4 @@
-# HR-NAS-B for ImageNet classification: HR-NAS-A's setting with λ = 1.2e-4 (seed §1).
+# HR-NAS-B for ImageNet classification: HR-NAS-A's setting with λ = 1.2e-4 (HR-NAS supp. §1).
 _base_ = ['./hrnas-a_imagenet.py']
 
 custom_hooks = [

@@ -54,7 +54,7 @@ val_dataloader = dict(
     dataset=dict(data_root=data_root, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
-# mIoU, mAcc and aAcc (the seed's three numbers) in percent, plus a per-class table.
+# mIoU, mAcc and aAcc (the three numbers of HR-NAS supp.) in percent, plus a per-class table.
 val_evaluator = dict(
     _delete_=True,
     type='mmnas.MMEvalMetric',

@@ -31,7 +31,7 @@ from mmengine.runner import EpochBasedTrainLoop, IterBasedTrainLoop
 from torch import Tensor, nn
 
 from mmnas.engine.runner.child_eval import get_elastic_backbone
-from mmnas.models import no_regularization
+from mmnas.models import no_regularization, unwrap_model
 from mmnas.registry import LOOPS, MODELS
 from mmnas.utils.config_check import ConfigError
 
@@ -107,7 +107,7 @@ class SandwichRule:
             Log variables: ``loss`` (the sum), ``max.<stock loss names>`` and
             ``<child>.loss_distill`` per other child.
         """
-        net = model.module if is_model_wrapper(model) else model
+        net = unwrap_model(model)
         try:
             predictor = net.get_submodule(self.prediction)
         except AttributeError:

@@ -23,8 +23,7 @@ from typing import Dict, List, Mapping, Sequence
 
 from mmnas.utils.config_check import ConfigError
 
-#: AttentiveNAS's published BigNAS-style space with the BigNAS seed's resolutions
-#: (/work/shared/design/bignas.md).
+#: AttentiveNAS's published BigNAS-style space with the resolutions of BigNAS supp. §C.
 DEFAULT_SEARCH_SPACE = dict(
     resolution=(192, 224, 288, 320),
     first_conv=dict(width=(16, 24)),

@@ -1,7 +1,7 @@
 """BigNASSuperNet: a MobileNetV3 / EfficientNet-style single-stage model (BigNAS, Yu et al.
 ECCV 2020), elastic in width, depth, kernel and expansion per stage and in input resolution.
 
-Structure (the default space of /work/shared/design/bignas.md)::
+Structure (the default space, :data:`~mmnas.bignas.space.DEFAULT_SEARCH_SPACE`)::
 
     first_conv  3×3 stride 2, conv-BN-swish                       (N, c_0, H/2, W/2)
     stages[i]   d_i MBConv blocks (1×1 expand t_i, k_i×k_i depthwise, optional SE,
@@ -9,7 +9,7 @@ Structure (the default space of /work/shared/design/bignas.md)::
                 residual                                            (N, c_i, H/r_i, W/r_i)
     last_conv   1×1 conv-BN-swish                                   (N, c_last, H/32, W/32)
 
-Weight sharing (seed §C): a child uses the lower-index channels of every layer, the first
+Weight sharing (BigNAS supp. §C): a child uses the lower-index channels of every layer, the first
 ``d_i`` blocks of stage ``i`` and the centre ``k×k`` of every depthwise kernel, through the
 elastic layers of :mod:`mmnas.models.ops.elastic`.
 
@@ -21,11 +21,11 @@ With ``arch`` the class builds that child as a standalone static network (``nn.C
 ``nn.BatchNorm2d`` of the child's shapes, blocks beyond ``d_i`` absent), with the same
 parameter names as the supernet: :func:`~mmnas.models.ops.slice_state_dict` gives its
 weights. A static child with an input resolution resizes its input (bicubic, short side) to
-it, as the supernet does for that child: both take the same prefetched crop (seed §C).
+it, as the supernet does for that child: both take the same prefetched crop (BigNAS supp. §C).
 """
 import itertools
 import random
-from typing import List, Mapping, Optional, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 from mmcv.cnn import build_activation_layer
@@ -33,7 +33,7 @@ from mmcv.cnn.bricks import DropPath
 from torch import Tensor, nn
 
 from mmnas.models import ElasticBackbone, FeatureInfo, resize_short_side
-from mmnas.models.ops import ElasticBatchNorm2d, ElasticConv2d, pad_channels
+from mmnas.models.ops import ElasticBatchNorm2d, ElasticConv2d, pad_channels, slice_state_dict
 from mmnas.registry import MODELS
 from mmnas.structures import ArchSpec, jsonable_config
 from mmnas.utils.config_check import ConfigError
@@ -151,8 +151,8 @@ class BigNASSuperNet(ElasticBackbone):
             the design note by default.
         arch: build this child as a standalone static network instead of the supernet.
         in_channels: input channels.
-        out_indices: outputs, indices into ``stages`` (0 … S-1) and ``last_conv`` (S);
-            default ``(S, )``, the classification feature. ``last_conv`` is built only if
+        out_indices: outputs, indices into ``stages`` (0 … S-1) and ``last_conv`` (S, or
+            -1); default ``(S, )``, the classification feature. ``last_conv`` is built only if
             asked for.
         drop_path_rate: drop-path probability of the last block, linearly less for earlier
             blocks (EfficientNet); active in training mode only.
@@ -185,10 +185,8 @@ class BigNASSuperNet(ElasticBackbone):
         super().__init__(init_cfg=list(init_cfg) if init_cfg else None)
         self.space = SearchSpace(search_space)
         num_stages = len(self.space.stages)
-        out_indices = (num_stages, ) if out_indices is None else tuple(out_indices)
-        if not out_indices or any(not 0 <= i <= num_stages for i in out_indices):
-            raise ConfigError(f'BigNASSuperNet: out_indices {out_indices} must index the '
-                              f'{num_stages} stages and last_conv ({num_stages})')
+        out_indices = self.normalize_out_indices(
+            (num_stages, ) if out_indices is None else out_indices, num_stages + 1)
         self.out_indices = out_indices
         self.static = arch is not None
         if self.static:
@@ -289,6 +287,13 @@ class BigNASSuperNet(ElasticBackbone):
         ``BigNASSuperNet(arch=...)``; its weights are ``slice_state_dict(supernet, child)``."""
         backbone = dict(type='mmnas.BigNASSuperNet', **self._config, arch=self._arch)
         return ArchSpec(method='bignas', backbone=jsonable_config(backbone))
+
+    def export(self) -> Tuple[ArchSpec, Dict[str, Tensor]]:
+        """The current child (:meth:`set_arch`) and its weights sliced from the supernet's
+        (lower-index channels, first blocks, centre of every kernel)."""
+        spec = self.export_arch()
+        child = spec.build()
+        return spec, slice_state_dict(self.state_dict(), child.state_dict())
 
     def forward(self, x: Tensor) -> tuple:
         outs = {}

@@ -5,7 +5,8 @@ convolutions, linear layers and matrix products, plus norms and resizes. It has 
 ``aten::scaled_dot_product_attention``, which torch's ``MultiheadAttention`` uses, so the
 attention products of transformers would be left out; :func:`sdpa_flop_jit` adds them.
 """
-from typing import Any, List, Sequence
+from contextlib import contextmanager
+from typing import Any, Dict, Iterator, List, Sequence
 
 import torch
 from mmengine.analysis import FlopAnalyzer, parameter_count
@@ -23,15 +24,11 @@ def sdpa_flop_jit(inputs: List[Any], outputs: List[Any]) -> int:
     return batch * q[-2] * k[-2] * (q[-1] + v[-1])
 
 
-def count_complexity(model: nn.Module, input_shape: Sequence[int]) -> dict:
-    """FLOPs and parameters of ``model`` on one input of shape ``(C, H, W)``.
-
-    The model is traced in eval mode without gradients (a trace in training mode would
-    update BN statistics), then put back in its mode.
-
-    Returns:
-        ``dict(flops=int, params=int, input_shape=[C, H, W])``.
-    """
+@contextmanager
+def _flop_analyzer(model: nn.Module, input_shape: Sequence[int]) -> Iterator[FlopAnalyzer]:
+    """mmengine's analyzer of ``model`` on one ``(1, C, H, W)`` random input, traced in eval
+    mode without gradients (a trace in training mode would update BN statistics); the model
+    is put back in its mode afterwards."""
     training = model.training
     # A parameter-free module (an identity, a pooling) is counted on the CPU.
     device = next(iter(list(model.parameters()) + list(model.buffers())),
@@ -43,8 +40,25 @@ def count_complexity(model: nn.Module, input_shape: Sequence[int]) -> dict:
             analyzer.set_op_handle('aten::scaled_dot_product_attention', sdpa_flop_jit)
             analyzer.unsupported_ops_warnings(False)
             analyzer.uncalled_modules_warnings(False)
-            flops = int(analyzer.total())
+            yield analyzer
     finally:
         model.train(training)
+
+
+def count_complexity(model: nn.Module, input_shape: Sequence[int]) -> dict:
+    """FLOPs and parameters of ``model`` on one input of shape ``(C, H, W)``.
+
+    Returns:
+        ``dict(flops=int, params=int, input_shape=[C, H, W])``.
+    """
+    with _flop_analyzer(model, input_shape) as analyzer:
+        flops = int(analyzer.total())
     return dict(flops=flops, params=int(parameter_count(model)['']),
                 input_shape=[int(s) for s in input_shape])
+
+
+def module_flops(model: nn.Module, input_shape: Sequence[int]) -> Dict[str, int]:
+    """FLOPs of every submodule of ``model`` (by module path, ``''`` the whole) on one
+    ``(C, H, W)`` input, counted as :func:`count_complexity` counts them."""
+    with _flop_analyzer(model, input_shape) as analyzer:
+        return dict(analyzer.by_module())

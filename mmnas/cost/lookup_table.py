@@ -14,10 +14,8 @@ they were taken in:
 ``tools/build_cost_table.py`` writes a table for a config's search space; the search reads it.
 """
 import json
-import os
 import os.path as osp
 import statistics
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, Mapping, Sequence, Tuple, Union
@@ -25,6 +23,7 @@ from typing import Any, Dict, Mapping, Sequence, Tuple, Union
 import torch
 from torch import nn
 
+from mmnas.utils.atomic import atomic_write_text
 from mmnas.utils.config_check import ConfigError
 from .complexity import count_complexity
 
@@ -71,19 +70,8 @@ class CostTable:
 
     def dump(self, path: str) -> None:
         """Write the table as JSON; the file appears complete or not at all."""
-        directory = osp.dirname(osp.abspath(path))
-        os.makedirs(directory, exist_ok=True)
         data = dict(asdict(self), unit=self.unit)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix='.cost-', suffix='.json')
-        try:
-            with os.fdopen(fd, 'w') as f:
-                json.dump(data, f, indent=1, sort_keys=True)
-                f.write('\n')
-            os.replace(tmp, path)
-        except BaseException:
-            if osp.exists(tmp):
-                os.remove(tmp)
-            raise
+        atomic_write_text(path, json.dumps(data, indent=1, sort_keys=True) + '\n')
 
     @classmethod
     def load(cls, path: str) -> 'CostTable':

@@ -1,4 +1,4 @@
-"""DenseNASArchUpdater: the dropping-path search rule of DenseNAS (seed A.3) with its
+"""DenseNASArchUpdater: the dropping-path search rule of DenseNAS (DenseNAS supp. A.3) with its
 cost-aware loss, run by :class:`~mmnas.engine.runner.bilevel_loop.BilevelTrainLoop`.
 
 - Weight step (:meth:`before_weight_step`): one candidate per basic layer is drawn from
@@ -8,7 +8,7 @@ cost-aware loss, run by :class:`~mmnas.engine.runner.bilevel_loop.BilevelTrainLo
   their renormalised ``softmax(α)``; the loss is
   ``task + λ · log(cost) / log(τ)`` with ``cost`` the expected network cost
   (:class:`DenseNASCostModel`, chained by default); after the optimiser step only the drawn
-  entries of α keep their update, shifted by the re-balancing bias of seed eq. (1), so every
+  entries of α keep their update, shifted by the re-balancing bias of DenseNAS supp. eq. (1), so every
   undrawn candidate keeps its probability. β is updated as a whole.
 """
 import math
@@ -19,7 +19,7 @@ from mmengine.optim import OptimWrapperDict
 from torch import Tensor, nn
 
 from mmnas.engine.runner.arch_updater import BaseArchUpdater, compute_loss
-from mmnas.engine.runner.derive_loop import get_searchable_backbone
+from mmnas.models import get_searchable_backbone
 from mmnas.registry import ARCH_UPDATERS
 from mmnas.utils.config_check import ConfigError
 from .cost_model import DenseNASCostModel

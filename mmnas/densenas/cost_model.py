@@ -29,7 +29,7 @@ class DenseNASCostModel:
         input_shape: ``(C, H, W)`` the table was measured at.
         table: a :class:`CostTable`, a path to one, or ``None`` for a FLOPs table counted
             from the supernet's own modules now (the device-independent fallback).
-        estimation: ``'chained'`` (seed Sec. 3.3) or ``'local'`` (the Table 2 baseline).
+        estimation: ``'chained'`` (DenseNAS supp. Sec. 3.3) or ``'local'`` (the Table 2 baseline).
 
     ``model(backbone)`` returns the expected cost, a scalar tensor in ``table.unit``.
     """

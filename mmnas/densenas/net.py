@@ -1,6 +1,6 @@
 """DenseNASNet: a fixed network of the DenseNAS spaces (a derived one, or DenseNAS-R1/R2/R3).
 
-It is what :meth:`DenseNASRouted.export_arch` writes and what the seed's Table 1 lists: a
+It is what :meth:`DenseNASRouted.export_arch` writes and what DenseNAS supp. Table 1 lists: a
 stem, then blocks of operations run in sequence, the first operation of each block changing
 width and stride (the kept block's shape-alignment head), the others keeping them.
 """
@@ -77,10 +77,7 @@ class DenseNASNet(SearchableBackbone):
             channels, stride = block['channels'], stride * block['stride']
             self.feature_info.append(FeatureInfo(channels, stride, f'blocks.{b}'))
         num = len(self.blocks)
-        if not num or any(not -num <= i < num for i in out_indices):
-            raise ConfigError(f'DenseNASNet: out_indices {tuple(out_indices)} must index its '
-                              f'{num} blocks')
-        self.out_indices = tuple(i % num for i in out_indices)
+        self.out_indices = self.normalize_out_indices(out_indices, num)
 
     def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
         x = self.stem(x)

@@ -5,10 +5,10 @@ an edge ``(i, j)`` carries the transition probability ``p_ij = softmax(β_i)_j``
 ``i``'s outgoing edges, so the probabilities leaving a block sum to one and the paths from 0
 to N+1 form a distribution.
 
-- :func:`viterbi`: the most probable path (seed Algorithm 1);
-- :func:`chained_cost` / :func:`local_cost`: the expected network cost (seed Sec. 3.3 and
+- :func:`viterbi`: the most probable path (DenseNAS supp. Algorithm 1);
+- :func:`chained_cost` / :func:`local_cost`: the expected network cost (DenseNAS supp. Sec. 3.3 and
   A.5, Table 2);
-- :func:`rebalance_alpha`: the re-balancing bias of seed eq. (1).
+- :func:`rebalance_alpha`: the re-balancing bias of DenseNAS supp. eq. (1).
 """
 from typing import Dict, List, Mapping, Sequence, Tuple, Union
 
@@ -72,7 +72,7 @@ def chained_cost(own: Sequence[Number], edges: Mapping[Edge, Tuple[Number, Numbe
 
 
 def local_cost(own: Sequence[Number], edges: Mapping[Edge, Tuple[Number, Number]]) -> Number:
-    """Expected cost by local estimation (the seed's Table 2 baseline): every block counts
+    """Expected cost by local estimation (DenseNAS supp. Table 2 baseline): every block counts
     as present, its heads weighted by their own probability only,
     ``Σ_b own_b + Σ_(i,j) p_ij · head_ij``."""
     total = sum(own[1:], own[0])

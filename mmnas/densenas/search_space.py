@@ -1,4 +1,4 @@
-"""The two DenseNAS search spaces (the ``arch`` presets of :class:`DenseNASRouted`).
+"""The two DenseNAS search spaces (the ``search_space`` presets of :class:`DenseNASRouted`).
 
 A space is a dict:
 
@@ -25,7 +25,7 @@ def _stage(channels: List[int], stride: int, stage: int, num_layers: int) -> Lis
             for c in channels]
 
 
-#: MobileNetV2-based space (seed Sec. 3, design notes): stem 3×3/2 to 32 then an inverted
+#: MobileNetV2-based space (DenseNAS supp. Sec. 3, design notes): stem 3×3/2 to 32 then an inverted
 #: residual (k3, e1) to 16; 17 routing blocks of widths 24…384 over strides 4…32; a 1×1
 #: convolution to 1984 as the ending block.
 MBV2_SPACE = dict(
@@ -40,9 +40,9 @@ MBV2_SPACE = dict(
     temperature=1.0,
     act_cfg=dict(type='ReLU6'))
 
-#: ResNet-based space (seed A.4): basic block or skip in every basic layer, so width (which
+#: ResNet-based space (DenseNAS supp. A.4): basic block or skip in every basic layer, so width (which
 #: blocks) and depth (how many layers are not skipped) are searched. Stem 3×3/2 to 32 as in
-#: the seed's Table 1; the ending block is a 512-wide basic block at stride 32.
+#: DenseNAS supp. Table 1; the ending block is a 512-wide basic block at stride 32.
 RESNET_SPACE = dict(
     stem=dict(channels=32, stride=2, op=None),
     blocks=(_stage([48, 56, 64], 4, 1, 2) + _stage([72, 96, 112, 128], 8, 2, 4)

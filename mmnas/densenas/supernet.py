@@ -1,4 +1,4 @@
-"""DenseNASRouted: the densely connected DenseNAS supernet (seed Sec. 3, A.2, A.3).
+"""DenseNASRouted: the densely connected DenseNAS supernet (DenseNAS supp. Sec. 3, A.2, A.3).
 
 The network is a chain of routing blocks ``B_0`` (the stem's output) … ``B_N`` and an ending
 block ``B_{N+1}``, widths growing with depth. Block ``i`` connects forward to up to ``M``
@@ -12,8 +12,8 @@ Three ways to run (set by the search, see :class:`DenseNASArchUpdater`):
 - mixed (default): every operation, weighted by ``softmax(α)``;
 - sampled (:meth:`sample_ops`): one operation per layer (dropping-path weight step), or two
   weighted by their renormalised ``softmax(α)`` (architecture step);
-- restricted (:meth:`restrict_to_export`): only the derived path and operations, exactly the
-  network :meth:`export_arch` writes.
+- derived (:meth:`forward_derived`, a separate call that changes nothing): only the derived
+  path and operations, exactly the network :meth:`export` hands back.
 """
 import copy
 from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from mmengine.dist import broadcast
 from torch import Tensor, nn
 
-from mmnas.models import FeatureInfo, SearchableBackbone
+from mmnas.models import DifferentiableBackbone, FeatureInfo
 from mmnas.registry import MODELS
 from mmnas.structures import ArchSpec, jsonable_config
 from mmnas.utils.config_check import ConfigError
@@ -91,14 +91,14 @@ class RoutingBlock(nn.Module):
 
 
 @MODELS.register_module()
-class DenseNASRouted(SearchableBackbone):
+class DenseNASRouted(DifferentiableBackbone):
     """The DenseNAS supernet over a search space of :mod:`mmnas.densenas.search_space`.
 
     Args:
-        arch: ``'mbv2'`` or ``'resnet'`` (the seed's spaces), or a space dict (see
-            :mod:`~mmnas.densenas.search_space`).
+        search_space: ``'mbv2'`` or ``'resnet'`` (the two spaces of DenseNAS supp.), or a
+            space dict (see :mod:`~mmnas.densenas.search_space`).
         in_channels: input channels.
-        norm_cfg: normalisation of the supernet (the seed searches with BN without affine
+        norm_cfg: normalisation of the supernet (DenseNAS supp. searches with BN without affine
             parameters).
         derived_norm_cfg: normalisation of the network :meth:`export_arch` writes, which is
             trained from scratch; ``None`` keeps ``norm_cfg``.
@@ -111,10 +111,8 @@ class DenseNASRouted(SearchableBackbone):
     Shapes: ``(N, in_channels, H, W) → ((N, C_{N+1}, H / s_{N+1}, W / s_{N+1}),)``.
     """
 
-    arch_zoo = SPACES
-
     def __init__(self,
-                 arch: Union[str, Mapping] = 'mbv2',
+                 search_space: Union[str, Mapping] = 'mbv2',
                  in_channels: int = 3,
                  norm_cfg: dict = dict(type='BN', affine=False),
                  derived_norm_cfg: Optional[dict] = dict(type='BN'),
@@ -123,7 +121,7 @@ class DenseNASRouted(SearchableBackbone):
                           nonlinearity='relu'),
                      dict(type='Constant', val=1, layer=['_BatchNorm']))) -> None:
         super().__init__(init_cfg=list(init_cfg) if init_cfg else None)
-        space = self._check_space(arch)
+        space = self._check_space(search_space)
         self.space = space
         self.in_channels = in_channels
         self.norm_cfg = copy.deepcopy(norm_cfg)
@@ -164,7 +162,6 @@ class DenseNASRouted(SearchableBackbone):
             nn.Parameter(torch.zeros(len(js))) for js in self.out_edges[:-1])
 
         self._active: Optional[List[Optional[List[int]]]] = None
-        self._path: Optional[List[int]] = None
 
         last = self.nodes[-1]
         self.feature_info = [FeatureInfo(last['channels'], last['stride'],
@@ -172,23 +169,24 @@ class DenseNASRouted(SearchableBackbone):
         self.out_indices = (0, )
 
     # ----------------------------------------------------------------------------- space
-    def _check_space(self, arch: Union[str, Mapping]) -> dict:
-        if isinstance(arch, str):
-            if arch not in self.arch_zoo:
-                raise ConfigError(f'DenseNASRouted: arch {arch!r} is not a known space; '
-                                  f'expected one of {sorted(self.arch_zoo)} or a space dict')
-            arch = self.arch_zoo[arch]
-        if not isinstance(arch, Mapping):
-            raise ConfigError(f'DenseNASRouted: arch must be a space name or dict, got '
-                              f'{type(arch).__name__}')
-        space = copy.deepcopy(dict(arch))
+    def _check_space(self, search_space: Union[str, Mapping]) -> dict:
+        if isinstance(search_space, str):
+            if search_space not in SPACES:
+                raise ConfigError(f'DenseNASRouted: search_space {search_space!r} is not a '
+                                  f'known space; expected one of {sorted(SPACES)} or a space '
+                                  'dict')
+            search_space = SPACES[search_space]
+        if not isinstance(search_space, Mapping):
+            raise ConfigError(f'DenseNASRouted: search_space must be a space name or dict, '
+                              f'got {type(search_space).__name__}')
+        space = copy.deepcopy(dict(search_space))
         missing = {'stem', 'blocks', 'head_op', 'candidate_ops', 'max_connections'} - set(space)
         if missing or set(space) - _SPACE_KEYS:
-            raise ConfigError(f'DenseNASRouted: arch is missing {sorted(missing)} or has '
+            raise ConfigError(f'DenseNASRouted: search_space is missing {sorted(missing)} or has '
                               f'unknown keys {sorted(set(space) - _SPACE_KEYS)}; expected '
                               f'{sorted(_SPACE_KEYS)}')
         if len(space['blocks']) < 1 or len(space['candidate_ops']) < 1:
-            raise ConfigError('DenseNASRouted: arch needs at least one block (the ending '
+            raise ConfigError('DenseNASRouted: search_space needs at least one block (the ending '
                               'block) and one candidate operation')
         for name in list(space['candidate_ops']) + [space['head_op']]:
             check_op_name(name)
@@ -196,7 +194,7 @@ class DenseNASRouted(SearchableBackbone):
         for k, block in enumerate(space['blocks']):
             if not isinstance(block, Mapping) or set(block) - _BLOCK_KEYS or not {
                     'channels', 'stride', 'stage', 'num_layers'} <= set(block):
-                raise ConfigError(f'DenseNASRouted: arch.blocks[{k}] = {block!r}; expected a '
+                raise ConfigError(f'DenseNASRouted: search_space.blocks[{k}] = {block!r}; expected a '
                                   'dict of channels, stride, stage, num_layers (and head_op)')
             if 'head_op' in block:
                 check_op_name(block['head_op'])
@@ -273,7 +271,6 @@ class DenseNASRouted(SearchableBackbone):
     def reset_ops(self) -> None:
         """Back to the mixed forward over every candidate and connection."""
         self._active = None
-        self._path = None
 
     @property
     def active_ops(self) -> Optional[List[Optional[List[int]]]]:
@@ -282,7 +279,7 @@ class DenseNASRouted(SearchableBackbone):
 
     def derive(self) -> dict:
         """The searched architecture: the Viterbi path of blocks under the transition
-        probabilities (seed Algorithm 1) and, per basic layer of the kept blocks, the
+        probabilities (DenseNAS supp. Algorithm 1) and, per basic layer of the kept blocks, the
         ``argmax α`` candidate.
 
         Returns:
@@ -296,14 +293,14 @@ class DenseNASRouted(SearchableBackbone):
                 ops[j].append(self.candidate_ops[int(alpha.argmax())])
         return dict(path=path, ops=ops)
 
-    def restrict_to_export(self) -> Dict[str, Tensor]:
-        """Run as the network :meth:`export_arch` writes from now on (the derived path,
-        heads unweighted, one candidate per layer, skips as identities), and return its
-        weights under that network's parameter names (:class:`DenseNASNet`)."""
-        arch = self.derive()
-        path = arch['path']
-        self._path = path
-        self._active = [[int(a.argmax())] for a in self.alphas]
+    def export(self) -> Tuple[ArchSpec, Dict[str, Tensor]]:
+        """The :class:`DenseNASNet` of :meth:`export_arch` and its weights, under that
+        network's parameter names: per kept block the head from its predecessor on the path
+        and the chosen candidate of every non-skip layer. The search's non-affine norms (the
+        BN without γ, β) become the derived network's affine ones with γ = 1, β = 0,
+        the same function."""
+        spec = self.export_arch()
+        path = spec.meta['derived']['path']
         state = {f'stem.{k}': v for k, v in self.stem.state_dict().items()}
         for b, (i, j) in enumerate(zip(path, path[1:])):
             block = self.blocks[j - 1]
@@ -313,7 +310,13 @@ class DenseNASRouted(SearchableBackbone):
                     modules.append(layer.ops[int(alpha.argmax())])
             for m, module in enumerate(modules):
                 state.update({f'blocks.{b}.{m}.{k}': v for k, v in module.state_dict().items()})
-        return state
+        state = {k: v.detach().clone() for k, v in state.items()}
+        for key in [k for k in state if k.endswith('running_mean')]:
+            prefix = key[:-len('running_mean')]
+            if prefix + 'weight' not in state:
+                state[prefix + 'weight'] = torch.ones_like(state[key])
+                state[prefix + 'bias'] = torch.zeros_like(state[key])
+        return spec, state
 
     def _alphas_of(self, j: int) -> List[Tensor]:
         return [a for (b, _), a in zip(self.layer_index, self.alphas) if b == j]
@@ -383,8 +386,20 @@ class DenseNASRouted(SearchableBackbone):
     # ------------------------------------------------------------------------- forward
     def forward(self, x: Tensor) -> Tuple[Tensor]:
         """``(N, C_in, H, W) → ((N, C_{N+1}, H/s, W/s),)``."""
+        return self._forward(x, None, self._active)
+
+    def forward_derived(self, x: Tensor) -> Tuple[Tensor]:
+        """The derived network (:meth:`derive`) with the supernet's weights: the Viterbi
+        path, heads unweighted, the ``argmax α`` candidate per layer (skips as identities).
+        ``(N, C_in, H, W) → ((N, C_{N+1}, H/s, W/s),)``."""
+        path = self.derive()['path']
+        return self._forward(x, path, [[int(a.argmax())] for a in self.alphas])
+
+    def _forward(self, x: Tensor, path: Optional[List[int]],
+                 active: Optional[List[Optional[List[int]]]]) -> Tuple[Tensor]:
+        """Through the blocks of ``path`` only (all, mixed by ``p_ij``, if ``None``), each
+        layer running the candidates ``active`` names (all if ``None``)."""
         feats: Dict[int, Tensor] = {0: self.stem(x)}
-        path = self._path
         probs = None if path is not None else self.transition_probs()
         alphas = list(self.alphas)
         layer_k = 0
@@ -400,8 +415,7 @@ class DenseNASRouted(SearchableBackbone):
                 h = sum(probs[(int(i), j)] * head(feats[int(i)])
                         for i, head in block.heads.items())
             for layer in block.layers:
-                active = None if self._active is None else self._active[layer_k]
-                h = layer(h, alphas[layer_k], active)
+                h = layer(h, alphas[layer_k], None if active is None else active[layer_k])
                 layer_k += 1
             feats[j] = h
         return (feats[len(self.nodes) - 1], )

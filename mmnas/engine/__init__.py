@@ -1,15 +1,18 @@
 """Training and search machinery shared by the methods: loops, hooks, optimizer wrappers."""
+from mmnas.models import get_searchable_backbone, unwrap_model
+from .hooks import ARCH_SPEC_KEY, ArchSpecHook, ensure_arch_spec_hook
 from .optimizers import ArchWeightOptimWrapperConstructor
 from .runner import (BaseArchUpdater, BilevelTrainLoop, ChildrenValLoop, CoarseToFineSearchLoop,
-                     DeriveArchLoop, UnrolledArchUpdater, calibrate_child, child_state_dict, evaluate_child,
-                     get_elastic_backbone, get_searchable_backbone)
+                     DeriveArchLoop, UnrolledArchUpdater, calibrate_child, evaluate_child,
+                     finalize_spec, get_elastic_backbone, save_searched)
 from .schedulers import ExpDecayConstantEndLR, ExpDecayConstantEndParamScheduler
 from .utils import recalibrate_bn
 
 __all__ = [
-    'DeriveArchLoop', 'get_searchable_backbone', 'recalibrate_bn', 'ChildrenValLoop',
-    'CoarseToFineSearchLoop', 'child_state_dict', 'calibrate_child', 'evaluate_child',
-    'get_elastic_backbone', 'ExpDecayConstantEndLR',
+    'DeriveArchLoop', 'get_searchable_backbone', 'unwrap_model', 'recalibrate_bn',
+    'ChildrenValLoop', 'CoarseToFineSearchLoop', 'finalize_spec', 'save_searched',
+    'calibrate_child', 'evaluate_child', 'get_elastic_backbone', 'ExpDecayConstantEndLR',
     'ExpDecayConstantEndParamScheduler', 'ArchWeightOptimWrapperConstructor', 'BilevelTrainLoop',
-    'BaseArchUpdater', 'UnrolledArchUpdater'
+    'BaseArchUpdater', 'UnrolledArchUpdater', 'ArchSpecHook', 'ARCH_SPEC_KEY',
+    'ensure_arch_spec_hook'
 ]

@@ -1,4 +1,4 @@
-"""Context paths of the HR-NAS searching block (seed §3 and Tables 1–2).
+"""Context paths of the HR-NAS searching block (HR-NAS supp. §3 and Tables 1–2).
 
 Each maps a feature map to a refined one of the same shape, ``(N, C, H, W) → (N, C, H, W)``,
 and sits on the identity path of a searching block. The lightweight transformer is the
@@ -11,8 +11,7 @@ import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
 from torch import Tensor, nn
 
-from mmnas.engine.utils import ParamSlice
-from mmnas.models.ops import select_batchnorm, select_conv2d
+from mmnas.models.ops import ParamSlice, select_batchnorm, select_conv2d
 from mmnas.registry import MODELS
 from mmnas.utils.config_check import ConfigError
 
@@ -58,7 +57,7 @@ class TokenDecoderLayer(nn.Module):
 
 @MODELS.register_module()
 class LightweightTransformer(nn.Module):
-    """The HR-NAS lightweight transformer (seed §3): a few tokens summarise the whole map.
+    """The HR-NAS lightweight transformer (HR-NAS supp. §3): a few tokens summarise the whole map.
 
     The map is resized to ``s × s`` and two positional channels are appended; a 1×1
     projection makes ``n`` token maps, normalised by a BN whose scales γ are searched (a
@@ -178,7 +177,7 @@ class LightweightTransformer(nn.Module):
 
 @MODELS.register_module()
 class SqueezeExcitation(nn.Module):
-    """Squeeze-and-excitation (the SE row of seed Table 2): channel gates from pooled
+    """Squeeze-and-excitation (the SE row of HR-NAS supp. Table 2): channel gates from pooled
     features. ``(N, C, H, W) → (N, C, H, W)``.
 
     Args:

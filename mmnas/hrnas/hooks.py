@@ -3,27 +3,26 @@ import os.path as osp
 from typing import List, Optional, Sequence, Tuple
 
 from mmengine.dist import is_main_process
-from mmengine.hooks import EMAHook, Hook
+from mmengine.hooks import EMAHook
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
 from torch import Tensor, nn
 
 from mmnas.cost import count_complexity
-from mmnas.engine.runner.derive_loop import get_searchable_backbone, write_arch_spec
+from mmnas.engine.hooks import ArchSpecHook
+from mmnas.engine.runner.derive_loop import write_arch_spec
 from mmnas.engine.utils import (recalibrate_bn, refresh_averaged_model, replace_optimizer_params,
                                 rewrap_model)
+from mmnas.models import get_searchable_backbone, unwrap_model
 from mmnas.registry import HOOKS
+from mmnas.structures import ArchSpec
 from mmnas.utils.config_check import ConfigError
 from .shrinking import (apply_plan, l1_penalty, penalty_weights, plan_for_arch, plan_shrink,
                         scale_groups)
 from .visualization import draw_arch
 
-#: Key of the current architecture in a checkpoint's ``meta``.
-ARCH_KEY = 'hrnas_arch'
-
 
 @HOOKS.register_module()
-class ProgressiveShrinkHook(Hook):
+class ProgressiveShrinkHook(ArchSpecHook):
     """Train an HR-NAS supernet with ``loss + λ·Σ_c p_c·|γ_c|`` and physically cut the
     channels whose BN scale γ has vanished, every ``interval`` epochs (or iterations).
 
@@ -36,11 +35,12 @@ class ProgressiveShrinkHook(Hook):
     wrapper and penalty weights are rebuilt, BN statistics are re-estimated on
     ``calib_batches`` training batches, and FLOPs / parameters are logged. Checkpoints carry
     the current architecture so that ``--resume`` and ``tools/test.py`` rebuild the cut
-    network. At the end the searched architecture is written as an ``ArchSpec``
-    (``arch_file``) with a picture (``figure_file``) in the work dir.
+    network (as :class:`~mmnas.engine.ArchSpecHook`, ``meta['arch_spec']``). At the end the
+    searched architecture is written as an ``ArchSpec`` (``arch_file``) and ``searched.pth``
+    with a picture (``figure_file``) in the work dir.
 
     Args:
-        penalty: λ, the coefficient of the L1 term (seed §1: 1.6e-4 / 6e-5 for
+        penalty: λ, the coefficient of the L1 term (HR-NAS supp. §1: 1.6e-4 / 6e-5 for
             HR-NAS-A / B on Cityscapes).
         warmup: length of the linear warm-up of λ.
         begin: epoch (iteration) where the warm-up starts.
@@ -113,7 +113,7 @@ class ProgressiveShrinkHook(Hook):
         return cost
 
     def before_train(self, runner) -> None:
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = unwrap_model(runner.model)
         self._handle = model.register_forward_hook(self._add_penalty, with_kwargs=True)
         cost = self._refresh(runner)
         print_log(f'HR-NAS shrinking: backbone {cost["flops"] / 1e9:.4f} GFLOPs '
@@ -184,15 +184,10 @@ class ProgressiveShrinkHook(Hook):
 
     # -- checkpoints --------------------------------------------------------------------------
 
-    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        arch = get_searchable_backbone(runner.model).export_arch().backbone['arch']
-        checkpoint.setdefault('meta', {})[ARCH_KEY] = arch
-
-    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        arch = checkpoint.get('meta', {}).get(ARCH_KEY)
-        if arch is None:
-            return
-        plan = plan_for_arch(get_searchable_backbone(runner.model), arch)
+    def restore(self, runner, spec: ArchSpec) -> None:
+        """Cut the network, its EMA copies and the optimizer to the widths of a checkpoint's
+        spec, before its weights are loaded."""
+        plan = plan_for_arch(get_searchable_backbone(runner.model), spec.backbone['arch'])
         if plan:
             self._cut(runner, plan)
             print_log(f'HR-NAS: network cut to the architecture stored in the checkpoint '

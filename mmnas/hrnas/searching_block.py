@@ -10,8 +10,7 @@ import torch
 from mmcv.cnn import build_activation_layer, build_norm_layer
 from torch import Tensor, nn
 
-from mmnas.engine.utils import ParamSlice
-from mmnas.models.ops import select_batchnorm, select_conv2d
+from mmnas.models.ops import ParamSlice, select_batchnorm, select_conv2d
 from mmnas.registry import MODELS
 from mmnas.utils.config_check import ConfigError
 

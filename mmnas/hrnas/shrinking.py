@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
-from mmengine.analysis import FlopAnalyzer
 from torch import Tensor, nn
 
-from mmnas.cost import sdpa_flop_jit
+from mmnas.cost import module_flops
+from mmnas.models.ops import ParamSlice
 from mmnas.utils.config_check import ConfigError
-from mmnas.engine.utils import ParamSlice
 from .context import LightweightTransformer
 from .searching_block import SearchingBlock
 
@@ -40,22 +39,6 @@ class ScaleGroup:
     norm: str
     size: int
     cost: float
-
-
-def module_flops(backbone: nn.Module, input_shape: Sequence[int]) -> Dict[str, int]:
-    """FLOPs of every submodule of ``backbone`` on one ``(C, H, W)`` input (eval mode)."""
-    training = backbone.training
-    device = next(backbone.parameters()).device
-    backbone.eval()
-    try:
-        with torch.no_grad():
-            analyzer = FlopAnalyzer(backbone, (torch.randn(1, *input_shape, device=device), ))
-            analyzer.set_op_handle('aten::scaled_dot_product_attention', sdpa_flop_jit)
-            analyzer.unsupported_ops_warnings(False)
-            analyzer.uncalled_modules_warnings(False)
-            return dict(analyzer.by_module())
-    finally:
-        backbone.train(training)
 
 
 def scale_groups(backbone: nn.Module, input_shape: Sequence[int]) -> List[ScaleGroup]:

@@ -1,4 +1,4 @@
-"""HRNASSuperNet: the HR-NAS high-resolution multi-branch supernet (seed §2, Fig. 1).
+"""HRNASSuperNet: the HR-NAS high-resolution multi-branch supernet (HR-NAS supp. §2, Fig. 1).
 
 A stem of two 3×3 convolutions, then five (fusion module, parallel module) pairs. Parallel
 module ``m`` keeps ``len(channels[m])`` branches at strides 4, 8, 16, 32 (for a stride-4
@@ -118,7 +118,8 @@ class HRNASSuperNet(SearchableBackbone):
         arch: per-block widths of a searched network, ``{block name: dict(hidden_channels=
             [h_k per kernel], num_tokens=n or 0)}`` (block names are module paths, e.g.
             ``'stages.2.branches.1.0'``); blocks not named keep the supernet widths.
-        out_indices: which branches to return.
+        out_indices: which final branches to return (negative counts from the lowest
+            resolution).
         norm_cfg: normalisation (the paper: BN momentum 0.01, eps 1e-3).
         act_cfg: activation.
         channels_last: run in the NHWC memory format, the layout in which oneDNN's (CPU) and
@@ -189,10 +190,7 @@ class HRNASSuperNet(SearchableBackbone):
             FeatureInfo(c, stride * 2**b, f'stages.{len(stages) - 1}.branches.{b}')
             for b, c in enumerate(prev)
         ]
-        if not out_indices or max(out_indices) >= len(prev):
-            raise ConfigError(f'HRNASSuperNet: out_indices {tuple(out_indices)} must index the '
-                              f'{len(prev)} final branches')
-        self.out_indices = tuple(out_indices)
+        self.out_indices = self.normalize_out_indices(out_indices, len(prev))
 
     def _make_block(self, name: str, in_channels: int, out_channels: int,
                     stride: int) -> SearchingBlock:

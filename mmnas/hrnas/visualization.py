@@ -1,13 +1,6 @@
 """A picture of a searched HR-NAS architecture: what survived in every searching block."""
-import os
-import os.path as osp
-
-import matplotlib
-
-matplotlib.use('Agg')  # files only: no display on training machines
-import matplotlib.pyplot as plt  # noqa: E402
-
-from mmnas.structures import ArchSpec  # noqa: E402
+from mmnas.structures import ArchSpec
+from mmnas.utils.atomic import atomic_path
 
 
 def draw_arch(spec: ArchSpec, path: str) -> None:
@@ -17,6 +10,11 @@ def draw_arch(spec: ArchSpec, path: str) -> None:
 
     The file is written next to ``path`` first and renamed, so a reader never sees half of it.
     """
+    # Imported here, where a figure is drawn: importing mmnas.hrnas stays free of matplotlib.
+    import matplotlib
+    matplotlib.use('Agg')  # files only: no display on training machines
+    import matplotlib.pyplot as plt
+
     backbone = spec.backbone
     arch = backbone['arch']
     kernels = backbone['kernel_sizes']
@@ -56,11 +54,9 @@ def draw_arch(spec: ArchSpec, path: str) -> None:
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7, loc='upper right')
     fig.tight_layout()
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = f'{path}.tmp.png'
-    fig.savefig(tmp, dpi=150)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=150, format='png')
     plt.close(fig)
-    os.replace(tmp, path)
 
 
 def _supernet_hidden(backbone: dict) -> dict:

@@ -1,10 +1,12 @@
 """The contract every mmnas backbone keeps with the stock heads that consume it."""
 from abc import abstractmethod
 from dataclasses import dataclass
-from typing import List, Tuple
+from typing import Dict, Iterable, List, Sequence, Tuple
 
 from mmengine.model import BaseModule
-from torch import Tensor
+from torch import Tensor, nn
+
+from mmnas.utils.config_check import ConfigError
 
 
 @dataclass(frozen=True)
@@ -31,11 +33,27 @@ class SearchableBackbone(BaseModule):
 
     Subclasses set ``self.feature_info`` (all outputs the network can give, high to low
     resolution) and ``self.out_indices`` in ``__init__``, and say what architecture they are
-    with :meth:`export_arch`.
+    with :meth:`export_arch`. :meth:`export` hands the searched network back: its spec and
+    its weights, which ``SearchedBackbone(arch_spec=..., checkpoint=...)`` loads strictly.
     """
 
     feature_info: List[FeatureInfo]
     out_indices: Tuple[int, ...]
+
+    def normalize_out_indices(self, out_indices: Sequence[int],
+                              num_outputs: int) -> Tuple[int, ...]:
+        """``out_indices`` as indices into the ``num_outputs`` outputs, negative ones counted
+        from the end (``-1`` is the last, lowest-resolution one), as in mmcls/mmseg backbones.
+
+        Raises:
+            ConfigError: no index, or one outside ``[-num_outputs, num_outputs - 1]``.
+        """
+        given = tuple(int(i) for i in out_indices)
+        if not given or any(not -num_outputs <= i < num_outputs for i in given):
+            raise ConfigError(f'{type(self).__name__}: out_indices {given} must index its '
+                              f'{num_outputs} outputs (0 … {num_outputs - 1}, or negative '
+                              'from the end)')
+        return tuple(i % num_outputs for i in given)
 
     @property
     def out_feature_info(self) -> List[FeatureInfo]:
@@ -60,6 +78,23 @@ class SearchableBackbone(BaseModule):
         whose ``backbone`` config rebuilds it (cost and provenance are filled in by the
         caller)."""
 
+    def export(self) -> Tuple['ArchSpec', Dict[str, Tensor]]:  # noqa: F821
+        """The searched network: ``(spec, state_dict)``, where ``spec.build()`` loads
+        ``state_dict`` with ``strict=True`` and then computes :meth:`forward_derived`.
+
+        Pure: the network keeps running as it did (no mode switch), and the tensors are
+        copies. This default serves a network that is its own searched architecture (a fixed
+        network, HR-NAS's cut supernet); supernets that export a part of themselves (a
+        child, a derived path) override it.
+        """
+        return self.export_arch(), {k: v.detach().clone() for k, v in self.state_dict().items()}
+
+    def forward_derived(self, x: Tensor) -> Tuple[Tensor, ...]:
+        """What the network :meth:`export` hands back computes, run with this network's own
+        weights: :meth:`forward` here; a supernet that mixes candidates (DARTS, DenseNAS)
+        runs only its derived operations. ``(N, C_in, H, W)`` → as :meth:`forward`."""
+        return self(x)
+
     def build_supernet(self) -> 'SearchableBackbone':
         """The whole search space as a network, to report what the search started from.
 
@@ -67,3 +102,13 @@ class SearchableBackbone(BaseModule):
         supernet; a backbone that cuts itself during the search (HR-NAS) builds the uncut one.
         """
         return self
+
+
+class DifferentiableBackbone(SearchableBackbone):
+    """A supernet searched by gradient descent on continuous architecture parameters (DARTS's
+    α, DenseNAS's α and β): a bilevel search's architecture step moves exactly
+    :meth:`arch_parameters`, the weight step every other parameter."""
+
+    @abstractmethod
+    def arch_parameters(self) -> Iterable[nn.Parameter]:
+        """The architecture parameters, each a leaf ``nn.Parameter`` of this module."""

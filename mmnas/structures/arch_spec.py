@@ -7,15 +7,15 @@ its cost as counted by mmengine, and where it came from. A config uses it throug
 """
 import copy
 import json
-import os
 import os.path as osp
-import tempfile
 from dataclasses import asdict, dataclass, field
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
+from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
 
 from mmnas.registry import MODELS
+from mmnas.utils.atomic import atomic_write_text
 from mmnas.utils.config_check import ConfigError
 
 SPEC_VERSION = 1
@@ -51,18 +51,8 @@ class ArchSpec:
 
     def dump(self, path: str) -> None:
         """Write the spec as JSON. The file appears complete or not at all."""
-        directory = osp.dirname(osp.abspath(path))
-        os.makedirs(directory, exist_ok=True)
         text = json.dumps(self.to_dict(), indent=2, sort_keys=False, default=_jsonable)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix='.arch-', suffix='.json')
-        try:
-            with os.fdopen(fd, 'w') as f:
-                f.write(text + '\n')
-            os.replace(tmp, path)
-        except BaseException:
-            if osp.exists(tmp):
-                os.remove(tmp)
-            raise
+        atomic_write_text(path, text + '\n')
 
     @classmethod
     def load(cls, path: str) -> 'ArchSpec':
@@ -78,22 +68,31 @@ class ArchSpec:
                 data = json.load(f)
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise ConfigError(f'architecture spec {path!r} is not valid JSON: {e}') from None
+        return cls.from_dict(data, f'architecture spec {path!r}')
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = 'architecture spec') -> 'ArchSpec':
+        """The spec of :meth:`to_dict`'s output (a file's content, a checkpoint's
+        ``meta['arch_spec']``); ``source`` names where it came from in errors.
+
+        Raises:
+            ConfigError: ``data`` is not a spec of this version.
+        """
         if not isinstance(data, dict):
-            raise ConfigError(f'architecture spec {path!r}: expected a JSON object')
+            raise ConfigError(f'{source}: expected a JSON object')
+        data = dict(data)
         version = data.pop('version', None)
         if version != SPEC_VERSION:
-            raise ConfigError(f'architecture spec {path!r}: version {version!r}, expected '
-                              f'{SPEC_VERSION}')
+            raise ConfigError(f'{source}: version {version!r}, expected {SPEC_VERSION}')
         missing = [k for k in ('method', 'backbone') if k not in data]
         if missing:
-            raise ConfigError(f'architecture spec {path!r}: missing {", ".join(missing)}')
+            raise ConfigError(f'{source}: missing {", ".join(missing)}')
         if not isinstance(data['backbone'], dict) or 'type' not in data['backbone']:
-            raise ConfigError(f'architecture spec {path!r}: "backbone" must be a config dict '
-                              'with a "type"')
+            raise ConfigError(f'{source}: "backbone" must be a config dict with a "type"')
         unknown = set(data) - {'method', 'backbone', 'cost', 'metrics', 'meta'}
         if unknown:
-            raise ConfigError(f'architecture spec {path!r}: unknown fields {sorted(unknown)}')
-        return cls(**data)
+            raise ConfigError(f'{source}: unknown fields {sorted(unknown)}')
+        return cls(**copy.deepcopy(data))
 
 
 def _jsonable(obj: Any) -> Any:
@@ -106,14 +105,51 @@ def _jsonable(obj: Any) -> Any:
 
 
 @MODELS.register_module(name='SearchedBackbone')
-def build_searched_backbone(arch_spec: str, **overrides) -> nn.Module:
-    """Build the backbone an :class:`ArchSpec` file describes.
+def build_searched_backbone(arch_spec: Optional[str] = None,
+                            checkpoint: Optional[str] = None,
+                            **overrides) -> nn.Module:
+    """Build the backbone an :class:`ArchSpec` describes, with its searched weights if given.
+
+    ``tools/search.py`` writes both files: ``arch.json`` and ``searched.pth`` (the stock
+    model's state dict with the backbone's as ``backbone.*``, and the spec in
+    ``meta['arch_spec']``).
 
     Args:
-        arch_spec: path of the spec (``arch.json``).
+        arch_spec: path of the spec (``arch.json``); ``None`` reads it from the checkpoint's
+            ``meta['arch_spec']``.
+        checkpoint: weights to load with ``strict=True``: the ``backbone.*`` tensors of a
+            stock model's checkpoint, or a backbone's own state dict. The network is then
+            marked initialised, so that the runner's ``init_weights`` keeps them.
         overrides: backbone arguments to replace, e.g. ``out_indices`` or ``init_cfg``.
+
+    Raises:
+        ConfigError: neither file is given, or the checkpoint holds no spec when one is
+            needed.
     """
-    return ArchSpec.load(arch_spec).build(**overrides)
+    if arch_spec is None and checkpoint is None:
+        raise ConfigError('SearchedBackbone: expected arch_spec (arch.json) or a checkpoint '
+                          "whose meta holds 'arch_spec' (searched.pth)")
+    ckpt = None
+    if checkpoint is not None:
+        # Through mmengine's loader: mmnas installs a weights_only loader with clear errors.
+        ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
+    if arch_spec is not None:
+        spec = ArchSpec.load(arch_spec)
+    else:
+        meta = ckpt.get('meta') or {}
+        if 'arch_spec' not in meta:
+            raise ConfigError(f'SearchedBackbone: checkpoint {checkpoint!r} has no '
+                              "meta['arch_spec']; pass arch_spec=arch.json")
+        spec = ArchSpec.from_dict(meta['arch_spec'], f"{checkpoint!r} meta['arch_spec']")
+    net = spec.build(**overrides)
+    if ckpt is not None:
+        state = ckpt.get('state_dict', ckpt)
+        prefix = 'backbone.'
+        if any(k.startswith(prefix) for k in state):
+            state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+        net.load_state_dict(state, strict=True)
+        net._is_init = True
+    return net
 
 
 def jsonable_config(cfg: dict) -> dict:

@@ -9,10 +9,10 @@ from typing import List, Optional, Tuple
 
 from mmcv.cnn.bricks import DropPath
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmpretrain.models.heads import LinearClsHead
 from torch import Tensor, nn
 
+from mmnas.models import unwrap_model
 from mmnas.registry import HOOKS, MODELS
 from mmnas.utils.config_check import ConfigError
 
@@ -111,7 +111,7 @@ class DropPathScheduleHook(Hook):
         self._modules: List[Tuple[DropPath, float]] = []
 
     def before_train(self, runner) -> None:
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = unwrap_model(runner.model)
         self._modules = [(m, m.drop_prob if self.drop_path_rate is None else
                           self.drop_path_rate) for m in model.modules()
                          if isinstance(m, DropPath)]

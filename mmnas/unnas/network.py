@@ -13,7 +13,7 @@ import torch
 from mmcv.cnn.bricks import DropPath
 from torch import Tensor, nn
 
-from mmnas.models import FeatureInfo, SearchableBackbone
+from mmnas.models import DifferentiableBackbone, FeatureInfo, SearchableBackbone
 from mmnas.registry import MODELS
 from mmnas.structures import ArchSpec, jsonable_config
 from mmnas.utils.config_check import ConfigError
@@ -204,7 +204,7 @@ class SearchCell(nn.Module):
 
 
 @MODELS.register_module()
-class DARTSCellNet(_DARTSBase):
+class DARTSCellNet(_DARTSBase, DifferentiableBackbone):
     """The DARTS search network (supernet) with architecture parameters α.
 
     α_normal and α_reduce are ``(E, O)`` (E = 14 edges for 4 nodes, O = 8 operations), shared
@@ -278,7 +278,6 @@ class DARTSCellNet(_DARTSBase):
         shape = (num_edges(num_nodes), len(primitives))
         self.alpha_normal = nn.Parameter(1e-3 * torch.randn(shape))
         self.alpha_reduce = nn.Parameter(1e-3 * torch.randn(shape))
-        self._restricted: Optional[dict] = None
 
     def arch_parameters(self) -> List[nn.Parameter]:
         """α_normal, α_reduce."""
@@ -295,11 +294,6 @@ class DARTSCellNet(_DARTSBase):
                                self.num_nodes, self.multiplier)
 
     def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
-        if self._restricted is not None:
-            geno = self._restricted
-            return self._forward_cells(x, lambda i, cell, s0, s1: cell.forward_discrete(
-                s0, s1, geno['reduce' if self.is_reduction[i] else 'normal'],
-                self.primitives))
         weights = self.arch_weights()
         return self._forward_cells(x, lambda i, cell, s0, s1: cell(
             s0, s1, weights['reduce' if self.is_reduction[i] else 'normal']))
@@ -313,29 +307,35 @@ class DARTSCellNet(_DARTSBase):
         meta['primitives'] = list(self.primitives)
         return ArchSpec(method='unnas', backbone=jsonable_config(backbone), meta=meta)
 
-    def restrict_to_export(self) -> Dict[str, Tensor]:
-        """Run as the derived network from now on and return the weights of the
-        :class:`DARTSNet` that :meth:`export_arch` builds: each kept edge's operation and the
-        shared stem and preprocessors; the cells' non-affine norms become affine ones with
-        γ = 1, β = 0 (the same function)."""
+    def forward_derived(self, x: Tensor) -> Tuple[Tensor, ...]:
+        """The derived genotype's network computed with the supernet's weights: one operation
+        per kept edge, weight 1, no search-time pool norm (what :meth:`export` hands back)."""
         geno = self.genotype()
-        self._restricted = geno
+        return self._forward_cells(x, lambda i, cell, s0, s1: cell.forward_discrete(
+            s0, s1, geno['reduce' if self.is_reduction[i] else 'normal'], self.primitives))
+
+    def export(self) -> Tuple[ArchSpec, Dict[str, Tensor]]:
+        """The :class:`DARTSNet` of :meth:`export_arch` and its weights: each kept edge's
+        operation and the shared stem and preprocessors; the cells' non-affine norms become
+        affine ones with γ = 1, β = 0 (the same function)."""
+        spec = self.export_arch()
+        geno = spec.backbone['genotype']
         state = self.state_dict()
-        out = {k: v for k, v in state.items()
+        out = {k: v.detach().clone() for k, v in state.items()
                if k.startswith('stem') or '.preprocess' in k}
         for c, is_reduction in enumerate(self.is_reduction):
             cell = geno['reduce' if is_reduction else 'normal']
             for n, (op, j) in enumerate(cell):
                 src = (f'cells.{c}.edges.{edge_index(n // 2, j)}.ops.'
                        f'{self.primitives.index(op)}.')
-                out.update({f'cells.{c}.ops.{n}.{k[len(src):]}': v
+                out.update({f'cells.{c}.ops.{n}.{k[len(src):]}': v.detach().clone()
                             for k, v in state.items() if k.startswith(src)})
         for key in [k for k in out if k.endswith('running_mean')]:
             prefix = key[:-len('running_mean')]
             if prefix + 'weight' not in out:
                 out[prefix + 'weight'] = torch.ones_like(out[key])
                 out[prefix + 'bias'] = torch.zeros_like(out[key])
-        return out
+        return spec, out
 
 
 class Cell(nn.Module):

@@ -89,11 +89,11 @@ train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=2, val_inte
 param_scheduler = []
 default_hooks = dict(checkpoint=dict(interval=2, by_epoch=False))
 ''')
-    assert run_tool('test', child_cfg, work_dir / 'child.pth', '--work-dir', tmp_path / 't') == 0
+    assert run_tool('test', child_cfg, work_dir / 'searched.pth', '--work-dir', tmp_path / 't') == 0
     metrics = json.loads(next((tmp_path / 't').rglob('*.json')).read_text())
     assert metrics['accuracy/top1'] == pytest.approx(spec.metrics['accuracy/top1'])
     assert run_tool('train', child_cfg, '--work-dir', tmp_path / 'retrain', '--cfg-options',
-                    f'load_from={work_dir / "child.pth"}') == 0
+                    f'load_from={work_dir / "searched.pth"}') == 0
     assert (tmp_path / 'retrain' / 'iter_2.pth').is_file()
 
 
@@ -106,7 +106,7 @@ def test_exported_child_computes_the_supernet_child(tiny_cls_config, supernet_ch
     loop = CoarseToFineSearchLoop(runner, **{k: v for k, v in cfg.search_cfg.items()
                                              if k != 'type'})
     spec = loop.run()
-    sd = torch.load(tmp_path / 'child.pth', weights_only=True)['state_dict']
+    sd = torch.load(tmp_path / 'searched.pth', weights_only=True)['state_dict']
     child_cfg = cfg.model.copy()
     child_cfg['backbone'] = dict(type='mmnas.SearchedBackbone', arch_spec=str(tmp_path /
                                                                               'arch.json'))

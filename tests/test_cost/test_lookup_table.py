@@ -24,7 +24,7 @@ def test_tool_writes_a_latency_table_the_cost_model_reads(tmp_path, repo_root, r
     table = CostTable.load(str(out))
     assert table.metric == 'latency' and table.unit == 'ms'
     assert table.meta['batch_size'] == 2 and table.meta['input_shape'] == [3, 32, 32]
-    backbone = DenseNASRouted(Config.fromfile(tiny_search_config(repo_root)).model.backbone.arch)
+    backbone = DenseNASRouted(Config.fromfile(tiny_search_config(repo_root)).model.backbone.search_space)
     _, entries = backbone.cost_graph((3, 32, 32))
     assert set(table.entries) == set(entries)
     assert all(v > 0 for k, v in table.entries.items() if not k.startswith('skip|'))

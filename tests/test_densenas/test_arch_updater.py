@@ -27,7 +27,7 @@ SEED_OPTIM = dict(
 def classifier(space):
     cfg = dict(type='ImageClassifier',
                data_preprocessor=dict(num_classes=4, mean=[127.5] * 3, std=[127.5] * 3),
-               backbone=dict(type='mmnas.DenseNASRouted', arch=space),
+               backbone=dict(type='mmnas.DenseNASRouted', search_space=space),
                neck=dict(type='GlobalAveragePooling'),
                head=dict(type='LinearClsHead', num_classes=4, in_channels=24))
     with DefaultScope.overwrite_default_scope('mmpretrain'):

@@ -55,7 +55,7 @@ def test_resnet_space_networks_match_table1_and_the_published_flops(repo_root, n
 def test_search_configs_follow_the_seed(repo_root, name, space, epochs, start, loss_weight,
                                         tau, metric):
     cfg = load(repo_root, name)
-    backbone = DenseNASRouted(cfg.model.backbone.arch, init_cfg=None)
+    backbone = DenseNASRouted(cfg.model.backbone.search_space, init_cfg=None)
     assert cfg.model.head.in_channels == backbone.nodes[-1]['channels']
     assert cfg.model.head.num_classes == 100
     loop = cfg.train_cfg
@@ -82,7 +82,7 @@ def test_search_configs_follow_the_seed(repo_root, name, space, epochs, start, l
 def test_mbv2_space_is_the_papers(repo_root):
     """17 routing blocks of widths 24…384 at strides 4…32 and the 1984-wide ending block."""
     cfg = load(repo_root, 'densenas-mbv2-search_4xb88_in100.py')
-    net = DenseNASRouted(cfg.model.backbone.arch, init_cfg=None)
+    net = DenseNASRouted(cfg.model.backbone.search_space, init_cfg=None)
     blocks = net.nodes[1:-1]
     assert len(blocks) == 17
     assert (blocks[0]['channels'], blocks[-1]['channels']) == (24, 384)

@@ -73,7 +73,7 @@ def test_search_derive_and_retrain(tiny_imagenet, tmp_path, repo_root, run_tool)
     assert run_tool('search', config, ckpt, '--work-dir', search_dir) == 0
     spec = ArchSpec.load(str(search_dir / 'arch.json'))
     cfg = Config.fromfile(config)
-    supernet = DenseNASRouted(cfg.model.backbone.arch)
+    supernet = DenseNASRouted(cfg.model.backbone.search_space)
     supernet.load_state_dict({k[len('backbone.'):]: v for k, v in state.items()
                               if k.startswith('backbone.')})
     probs = {e: float(p.detach()) for e, p in supernet.transition_probs().items()}

@@ -48,7 +48,7 @@ def test_the_seed_spaces(tiny_space):
      'block 2 .* has no incoming connection'),
     (dict(candidate_ops=('ir_k4',)), "operation 'ir_k4'"),
     (dict(blocks=[dict(channels=8, stride=3, stage=1, num_layers=0)]), 'stride 3'),
-    (dict(blocks=[dict(channels=8, stride=2, num_layers=0)]), r'arch.blocks\[0\]'),
+    (dict(blocks=[dict(channels=8, stride=2, num_layers=0)]), r'search_space.blocks\[0\]'),
     (dict(typo=1), 'unknown keys'),
 ])
 def test_bad_spaces_are_named(tiny_space, change, message):
@@ -104,13 +104,13 @@ def test_derived_network_is_the_supernet_restricted_to_the_viterbi_path(tiny_spa
     spec = net.export_arch()
     assert spec.meta['derived']['path'] == best
     assert spec.method == 'densenas' and spec.backbone['type'] == 'mmnas.DenseNASNet'
-    derived = spec.build()
-    derived.load_state_dict(net.restrict_to_export())
+    derived, (_, weights) = spec.build(), net.export()
+    derived.load_state_dict(weights)
     net.eval()
     derived.eval()
     x = torch.randn(2, 3, 32, 32)
     with torch.no_grad():
-        torch.testing.assert_close(net(x)[0], derived(x)[0])
+        torch.testing.assert_close(net.forward_derived(x)[0], derived(x)[0])
 
 
 def test_chained_cost_equals_enumeration_over_the_supernets_paths(tiny_space):

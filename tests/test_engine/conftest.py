@@ -5,13 +5,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from mmnas.models import FeatureInfo, SearchableBackbone
+from mmnas.models import DifferentiableBackbone, FeatureInfo
 from mmnas.registry import MODELS
 from mmnas.structures import ArchSpec
 
 
 @MODELS.register_module(force=True)
-class OneEdgeNet(SearchableBackbone):
+class OneEdgeNet(DifferentiableBackbone):
     """stem (3→8, stride 2) → Σ_o softmax(α)_o · o(x) over {3×3 conv, 3×3 avg pool}."""
 
     def __init__(self, init_cfg=None):

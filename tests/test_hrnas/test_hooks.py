@@ -37,7 +37,7 @@ def test_shrink_resume_test_and_search(tmp_path, small_config, run_tool, capsys)
     first = torch.load(straight / 'iter_2.pth', weights_only=True)
     last = torch.load(straight / 'iter_4.pth', weights_only=True)
     supernet = ArchSpec.load(str(straight / 'arch.json')).meta['supernet_cost']
-    arch2, arch4 = first['meta']['hrnas_arch'], last['meta']['hrnas_arch']
+    arch2, arch4 = (c['meta']['arch_spec']['backbone']['arch'] for c in (first, last))
     assert arch2 != arch4  # it went on shrinking after the first cut
     widths = [sum(v['hidden_channels']) for v in arch4.values()]
     assert sum(widths) < sum(first['state_dict'][k].numel() for k in first['state_dict']
@@ -56,7 +56,7 @@ def test_shrink_resume_test_and_search(tmp_path, small_config, run_tool, capsys)
                     'train_cfg.max_iters=2') == 0
     assert run_tool('train', config, '--work-dir', resumed, '--resume') == 0
     again = torch.load(resumed / 'iter_4.pth', weights_only=True)
-    assert again['meta']['hrnas_arch'] == arch4
+    assert again['meta']['arch_spec']['backbone']['arch'] == arch4
     assert again['state_dict'].keys() == last['state_dict'].keys()
     for key, value in last['state_dict'].items():
         torch.testing.assert_close(again['state_dict'][key], value, rtol=0, atol=1e-6,

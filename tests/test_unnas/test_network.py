@@ -83,11 +83,12 @@ def test_supernet_with_one_hot_alpha_is_its_derived_network():
     x = torch.randn(2, 3, 32, 32)
     with torch.no_grad():
         mixed, = supernet(x)
-        spec = supernet.export_arch()
+        spec, weights = supernet.export()
         derived = spec.build()
-        derived.load_state_dict(supernet.restrict_to_export())
+        derived.load_state_dict(weights)
         derived.eval()
         torch.testing.assert_close(derived(x)[0], mixed)
+        torch.testing.assert_close(supernet.forward_derived(x)[0], mixed)
         torch.testing.assert_close(
             reference_darts(derived.state_dict(), NO_POOL, [1, 2], x), mixed)
 

@@ -1,5 +1,5 @@
-# The paper's supernet (seed §2: stem of two stride-2 3x3 convolutions with 24 channels, five
-# parallel modules with 1, 2, 3, 4, 4 branches of 18/36/72/144 channels, searching blocks with
+# The paper's supernet (HR-NAS supp. §2: stem of two stride-2 3x3 convolutions with 24 channels,
+# five parallel modules with 1, 2, 3, 4, 4 branches of 18/36/72/144 channels, searching blocks with
 # kernels 3/5/7 at expansion 4, lightweight transformers with n = 8 tokens on s = 8 maps) in
 # mmseg's EncoderDecoder, with an FCN head on the concatenated branches (90 channels).
 _base_ = ['mmseg::_base_/models/fcn_hr18.py']

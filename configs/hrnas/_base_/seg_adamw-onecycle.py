@@ -1,4 +1,4 @@
-# The segmentation optimizer of seed §1: AdamW lr 0.04, weight decay 1e-5; β1 starts at 0.95
+# The segmentation optimizer of HR-NAS supp. §1: AdamW lr 0.04, weight decay 1e-5; β1 starts at 0.95
 # and is cycled with the learning rate by the leaves' one-cycle schedule. The leaves set the
 # mmeval evaluator, since mmengine forbids one key in two bases.
 optim_wrapper = dict(

@@ -7,6 +7,7 @@ from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
 from mmengine.registry import OPTIM_WRAPPERS, OPTIMIZERS
 from torch import nn
 
+from mmnas.models import DifferentiableBackbone, get_searchable_backbone, unwrap_model
 from mmnas.registry import OPTIM_WRAPPER_CONSTRUCTORS
 from mmnas.utils.config_check import ConfigError
 
@@ -54,13 +55,12 @@ class ArchWeightOptimWrapperConstructor:
             self.constructors[part] = DefaultOptimWrapperConstructor(cfg, part_paramwise)
 
     def __call__(self, model: nn.Module) -> OptimWrapperDict:
-        from mmnas.engine.runner.derive_loop import get_searchable_backbone
-        module = getattr(model, 'module', model)
+        module = unwrap_model(model)
         backbone = get_searchable_backbone(module)
-        if not hasattr(backbone, 'arch_parameters'):
-            raise ConfigError(f'{type(backbone).__name__} has no arch_parameters(): '
+        if not isinstance(backbone, DifferentiableBackbone):
+            raise ConfigError(f'{type(backbone).__name__} is not a DifferentiableBackbone: '
                               'ArchWeightOptimWrapperConstructor needs a backbone with '
-                              'continuous architecture parameters')
+                              'continuous architecture parameters (arch_parameters())')
         arch_ids = {id(p) for p in backbone.arch_parameters()}
         if not arch_ids:
             raise ConfigError(f'{type(backbone).__name__}.arch_parameters() is empty: '

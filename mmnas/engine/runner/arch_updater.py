@@ -3,24 +3,21 @@ from typing import Dict, List, Optional, Tuple
 
 import torch
 from mmengine.dist import all_reduce_params, get_world_size
-from mmengine.model import BaseModel, is_model_wrapper
+from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapperDict
 from torch import Tensor, nn
 
+from mmnas.models import DifferentiableBackbone, get_searchable_backbone, unwrap_model
 from mmnas.registry import ARCH_UPDATERS
 from mmnas.utils.config_check import ConfigError
 
 
-def unwrap(model: nn.Module) -> BaseModel:
-    """The stock model inside a DDP wrapper (or the model itself)."""
-    return model.module if is_model_wrapper(model) else model
-
-
 def arch_parameters(model: nn.Module) -> List[nn.Parameter]:
-    """α of the searchable backbone inside ``model`` (empty for a backbone without any)."""
-    from .derive_loop import get_searchable_backbone
+    """α of the searchable backbone inside ``model`` (empty unless it is a
+    :class:`~mmnas.models.DifferentiableBackbone`)."""
     backbone = get_searchable_backbone(model)
-    return list(backbone.arch_parameters()) if hasattr(backbone, 'arch_parameters') else []
+    return list(backbone.arch_parameters()) if isinstance(backbone,
+                                                          DifferentiableBackbone) else []
 
 
 def compute_loss(model: nn.Module, batch) -> Tuple[Tensor, Dict[str, Tensor]]:
@@ -31,7 +28,7 @@ def compute_loss(model: nn.Module, batch) -> Tuple[Tensor, Dict[str, Tensor]]:
     reducer (which expects exactly one ``backward()`` per wrapped forward); its gradients are
     reduced explicitly by :meth:`BaseArchUpdater.reduce`.
     """
-    module = unwrap(model)
+    module: BaseModel = unwrap_model(model)
     data = module.data_preprocessor(batch, True)
     losses = module._run_forward(data, mode='loss')
     return module.parse_losses(losses)

@@ -9,15 +9,14 @@ from typing import Iterable, Optional, Sequence
 
 import torch
 from mmengine.dist import all_reduce_params
-from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner, ValLoop
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from mmnas.models import ElasticBackbone, no_regularization
+from mmnas.models import (ElasticBackbone, get_searchable_backbone, no_regularization,
+                          unwrap_model)
 from mmnas.registry import LOOPS
 from mmnas.utils.config_check import ConfigError
 from ..utils import recalibrate_bn
-from .derive_loop import get_searchable_backbone
 
 
 def get_elastic_backbone(model) -> ElasticBackbone:
@@ -42,7 +41,7 @@ def calibrate_child(model, arch: dict, data_batches: Iterable[dict], num_batches
     """Set the child ``arch`` and recompute its BN statistics on ``num_batches`` batches at
     its resolution, dropout and drop-path off. In a multi-process run every process then
     holds the average of all processes' statistics. Returns the batches used."""
-    net = model.module if is_model_wrapper(model) else model
+    net = unwrap_model(model)
     backbone = get_elastic_backbone(net)
     backbone.set_arch(arch)
     with backbone.input_resolution(backbone.arch_resolution(arch)), no_regularization(net):
@@ -61,7 +60,7 @@ def evaluate_child(runner: Runner, arch: dict, num_bn_batches: int,
     """BN re-calibration on ``runner.train_dataloader``, then the metrics of the child
     ``arch`` on ``dataloader`` / ``evaluator`` (the runner's validation ones by default)."""
     model = runner.model
-    net = model.module if is_model_wrapper(model) else model
+    net = unwrap_model(model)
     calibrate_child(model, arch, training_batches(runner), num_bn_batches)
     backbone = get_elastic_backbone(net)
     dataloader = runner.val_dataloader if dataloader is None else dataloader

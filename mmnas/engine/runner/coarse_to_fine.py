@@ -17,31 +17,28 @@ at its input resolution (the backbone alone, as :class:`DeriveArchLoop` counts).
 Written into the work dir (main process only):
 
 - ``arch.json``: the :class:`ArchSpec` of the best child, with its cost and metrics;
-- ``child.pth``: the stock model's state dict with the backbone cut to that child (BN
+- ``searched.pth``: the stock model's state dict with the backbone cut to that child (BN
   re-calibrated), loadable by a config whose backbone is ``mmnas.SearchedBackbone``;
 - ``candidates.json``: every evaluated child (phase, arch, FLOPs, params, metrics);
 - ``pareto.png``: metric against FLOPs of every candidate, the Pareto front and the choice.
 """
 import json
-import os
 import os.path as osp
 import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import torch
 from mmengine.dist import is_main_process
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
-from torch import nn
 
 from mmnas.cost import count_complexity
-from mmnas.models import ElasticBackbone, slice_state_dict
+from mmnas.models import ElasticBackbone
 from mmnas.registry import LOOPS
 from mmnas.structures import ArchSpec
+from mmnas.utils.atomic import atomic_path, atomic_write_text
 from mmnas.utils.config_check import ConfigError
-from mmnas.version import __version__
 from .child_eval import calibrate_child, evaluate_child, get_elastic_backbone, training_batches
+from .export import ARCH_FILE, WEIGHTS_FILE, finalize_spec, save_searched
 
 
 def input_shape_at(input_shape: Sequence[int], resolution: Optional[int]) -> Tuple[int, ...]:
@@ -54,21 +51,6 @@ def input_shape_at(input_shape: Sequence[int], resolution: Optional[int]) -> Tup
     if h <= w:
         return (c, resolution, int(round(w * scale)))
     return (c, int(round(h * scale)), resolution)
-
-
-def child_state_dict(model: nn.Module, child_backbone: nn.Module) -> Dict[str, torch.Tensor]:
-    """The stock model's state dict with its ``backbone.*`` tensors cut (by
-    :func:`slice_state_dict`) to the shapes of ``child_backbone``; copies, not views."""
-    net = model.module if is_model_wrapper(model) else model
-    prefix = 'backbone.'
-    full = net.state_dict()
-    supernet = {k[len(prefix):]: v for k, v in full.items() if k.startswith(prefix)}
-    out = {k: v.detach().clone() for k, v in full.items() if not k.startswith(prefix)}
-    out.update({
-        prefix + k: v
-        for k, v in slice_state_dict(supernet, child_backbone.state_dict()).items()
-    })
-    return out
 
 
 def pareto_front(points: Sequence[Tuple[float, float]]) -> List[int]:
@@ -108,11 +90,9 @@ def draw_pareto(candidates: List[dict], best: dict, metric: str, max_flops: floa
     ax.set_title(f'Coarse-to-fine selection: {len(candidates)} children evaluated', fontsize=9)
     ax.legend(fontsize=7, loc='lower right')
     fig.tight_layout()
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = f'{path}.tmp.png'
-    fig.savefig(tmp, dpi=150)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=150, format='png')
     plt.close(fig)
-    os.replace(tmp, path)
 
 
 @LOOPS.register_module()
@@ -150,8 +130,8 @@ class CoarseToFineSearchLoop:
                  fine_dims: Sequence[str] = ('resolution', 'width', 'depth', 'kernel',
                                              'expand'),
                  num_bn_batches: int = 64,
-                 out_file: str = 'arch.json',
-                 weights_file: str = 'child.pth',
+                 out_file: str = ARCH_FILE,
+                 weights_file: str = WEIGHTS_FILE,
                  candidates_file: str = 'candidates.json',
                  pareto_file: str = 'pareto.png') -> None:
         if len(input_shape) != 3:
@@ -258,25 +238,18 @@ class CoarseToFineSearchLoop:
         # The selected child, with its own BN statistics, is what gets exported.
         calibrate_child(self.runner.model, best['arch'], training_batches(self.runner),
                         self.num_bn_batches)
-        spec = self.backbone.export_arch()
-        child = spec.build()
-        spec.cost = count_complexity(
-            child, input_shape_at(self.input_shape, self.backbone.arch_resolution(best['arch'])))
-        spec.metrics = dict(best['metrics'])
+        spec, weights = self.backbone.export()
         work_dir = self.runner.work_dir
-        spec.meta.update(
-            mmnas_version=__version__, config=self.runner.cfg.filename, checkpoint=checkpoint,
+        finalize_spec(
+            spec, input_shape_at(self.input_shape, self.backbone.arch_resolution(best['arch'])),
+            self.runner.cfg.filename, checkpoint, best['metrics'],
             search=dict(max_flops=self.max_flops, min_flops=self.min_flops, metric=self.metric,
-                        evaluated=len(self.candidates), seconds=round(time.time() - start, 1)),
-            weights=osp.join(work_dir, self.weights_file),
-            time=time.strftime('%Y-%m-%d %H:%M:%S'))
-        weights = child_state_dict(self.runner.model, child)
+                        evaluated=len(self.candidates), seconds=round(time.time() - start, 1)))
+        save_searched(work_dir, self.runner.model, spec, weights, self.out_file,
+                      self.weights_file)
         if is_main_process():
-            spec.dump(osp.join(work_dir, self.out_file))
-            torch.save(dict(state_dict=weights, meta=dict(arch_spec=spec.to_dict())),
-                       osp.join(work_dir, self.weights_file))
-            with open(osp.join(work_dir, self.candidates_file), 'w') as f:
-                json.dump(self.candidates, f, indent=1)
+            atomic_write_text(osp.join(work_dir, self.candidates_file),
+                              json.dumps(self.candidates, indent=1))
             draw_pareto(self.candidates, best, self.metric, self.max_flops,
                         osp.join(work_dir, self.pareto_file))
         print_log(

@@ -1,4 +1,4 @@
-"""Exponential decay with a constant ending (BigNAS seed §B).
+"""Exponential decay with a constant ending (BigNAS supp. §B).
 
 BigNAS's children converge at different speeds: a plain exponential (or cosine) decay to
 zero over-trains the big ones while the small ones still learn. The rate decays as

@@ -9,10 +9,12 @@ from typing import Iterable
 
 import torch
 from mmengine.dataset import DefaultSampler, InfiniteSampler
-from mmengine.model import BaseModel, is_model_wrapper
+from mmengine.model import BaseModel
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 from torch.utils.data import DataLoader, Sampler
+
+from mmnas.models import unwrap_model
 
 
 def _calibration_sampler(loader: DataLoader) -> Sampler:
@@ -47,7 +49,7 @@ def recalibrate_bn(model: nn.Module, data_batches: Iterable[dict], num_batches: 
     Returns:
         The number of batches actually used.
     """
-    net = model.module if is_model_wrapper(model) else model
+    net = unwrap_model(model)
     if not isinstance(net, BaseModel):
         raise TypeError(f'recalibrate_bn expects an mmengine BaseModel, got {type(net).__name__}')
     norms = [m for m in net.modules() if isinstance(m, _BatchNorm) and m.track_running_stats]

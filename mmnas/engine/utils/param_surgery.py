@@ -5,33 +5,12 @@ smaller parameters. Everything that held the old ones has to follow: the optimiz
 groups and per-parameter state (momentum, Adam moments), the EMA copy's bookkeeping, and the
 distributed wrapper, which registered the old parameters for gradient all-reduce.
 """
-from dataclasses import dataclass
-from typing import Iterable, Optional, Sequence, Tuple
+from typing import Iterable, Sequence
 
 import torch
 from mmengine.model import BaseAveragedModel, is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
-from torch import Tensor, nn
-
-
-@dataclass
-class ParamSlice:
-    """A parameter replaced by a selection of its entries.
-
-    Attributes:
-        old: the parameter before the cut.
-        new: the parameter that replaces it, or ``None`` when it was removed with its module.
-        index: ``(dim, kept indices)`` pairs, applied in order, that turn ``old`` into ``new``.
-    """
-    old: nn.Parameter
-    new: Optional[nn.Parameter]
-    index: Tuple[Tuple[int, Tensor], ...] = ()
-
-    def apply(self, t: Tensor) -> Tensor:
-        """The same selection applied to a tensor shaped like ``old`` (e.g. its Adam moment)."""
-        for dim, idx in self.index:
-            t = t.index_select(dim, idx.to(t.device))
-        return t
+from mmnas.models.ops import ParamSlice
 
 
 def _optimizers(optim_wrapper) -> Iterable[torch.optim.Optimizer]:

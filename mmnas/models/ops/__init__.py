@@ -1,8 +1,8 @@
-from .channel_select import select_batchnorm, select_conv2d, select_linear
+from .channel_select import ParamSlice, select_batchnorm, select_conv2d, select_linear
 from .elastic import (ElasticBatchNorm2d, ElasticConv2d, ElasticLinear, elastic_slice,
                       pad_channels, slice_state_dict)
 
 __all__ = [
-    'select_conv2d', 'select_batchnorm', 'select_linear', 'ElasticConv2d', 'ElasticBatchNorm2d',
-    'ElasticLinear', 'elastic_slice', 'slice_state_dict', 'pad_channels'
+    'ParamSlice', 'select_conv2d', 'select_batchnorm', 'select_linear', 'ElasticConv2d',
+    'ElasticBatchNorm2d', 'ElasticLinear', 'elastic_slice', 'slice_state_dict', 'pad_channels'
 ]

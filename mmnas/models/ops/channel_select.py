@@ -3,9 +3,11 @@
 The one place where weights are cut. HR-NAS removes pruned channels with it (arbitrary
 indices), BigNAS exports a child with it (the first channels and the centre of the kernel).
 Every function returns a new module whose tensors are copies, so the result never shares
-storage with the supernet it came from.
+storage with the supernet it came from; a :class:`ParamSlice` records how each cut parameter
+maps to its replacement, for whatever held the old one (the optimizer's state).
 """
-from typing import Optional
+from dataclasses import dataclass
+from typing import Optional, Tuple
 
 import torch
 from torch import Tensor, nn
@@ -102,3 +104,23 @@ def select_linear(linear: nn.Linear,
         new.bias.data.copy_(_take(linear.bias.detach(), 0, out_idx))
     new.train(linear.training)
     return new
+
+
+@dataclass
+class ParamSlice:
+    """A parameter replaced by a selection of its entries.
+
+    Attributes:
+        old: the parameter before the cut.
+        new: the parameter that replaces it, or ``None`` when it was removed with its module.
+        index: ``(dim, kept indices)`` pairs, applied in order, that turn ``old`` into ``new``.
+    """
+    old: nn.Parameter
+    new: Optional[nn.Parameter]
+    index: Tuple[Tuple[int, Tensor], ...] = ()
+
+    def apply(self, t: Tensor) -> Tensor:
+        """The same selection applied to a tensor shaped like ``old`` (e.g. its Adam moment)."""
+        for dim, idx in self.index:
+            t = t.index_select(dim, idx.to(t.device))
+        return t

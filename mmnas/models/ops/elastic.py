@@ -1,6 +1,6 @@
 """Elastic layers: one set of weights, any smaller layer of the same kind sliced out of it.
 
-Weight sharing as BigNAS and once-for-all do it (BigNAS seed §C): a smaller layer uses the
+Weight sharing as BigNAS and once-for-all do it (BigNAS supp. §C): a smaller layer uses the
 lower-index output and input channels and, for a smaller kernel, the centre ``k×k`` of the
 largest kernel. :func:`elastic_slice` is the one place where that rule is written; the
 layers below call it on every forward (a view, no copy, then the plain ``F.conv2d`` /
