@@ -73,7 +73,9 @@ test_cfg = dict(type='TestLoop')
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=200, max_keep_ckpts=1,
-                    save_best='mIoU'))
+                    save_best='mIoU'),
+    # The random states in each checkpoint: --resume continues bit-identically.
+    rng_state=dict(type='mmnas.RNGStateHook'))
 log_processor = dict(by_epoch=False)
 env_cfg = dict(cudnn_benchmark=False)
 
