@@ -107,9 +107,11 @@ class RNGStateHook(Hook):
       skips, just before the first batch it trains on is read.
 
     Validation runs with the states saved and put back around it: it happens after the
-    checkpoint of its iteration (epoch) and is not repeated on resume, so it must not move the
-    training's random stream; as a side effect, how often one validates does not change the
-    training either.
+    checkpoint of its iteration (epoch), which a kill may cut short, so it must not move the
+    training's random stream (as a side effect, how often one validates does not change the
+    training either). A validation due at the checkpoint's iteration (epoch) runs again on
+    resume, before training goes on: its metrics are logged and its best-checkpoint decision
+    is taken as in the run left alone.
 
     Persistent data-loader workers (``persistent_workers=True``) keep their random state from
     one epoch to the next, which a resumed run, whose workers start afresh, cannot recreate;
@@ -162,6 +164,11 @@ class RNGStateHook(Hook):
             return
         state, self._resumed = self._resumed, None
         loop = runner.train_loop
+        if _validation_due(loop, runner.val_loop):
+            # From the checkpoint's states, as the run left alone validated (e.g. random
+            # augmentation of the batches for BN re-calibration); it puts them back after.
+            set_rng_state(state)
+            runner.val_loop.run()
         if hasattr(loop, 'dataloader_iterator'):
             loop.dataloader_iterator = _RestoreAfterSkip(loop, loop.iter, state)
         else:
@@ -174,6 +181,17 @@ class RNGStateHook(Hook):
         if self._outside_val is not None:
             set_rng_state(self._outside_val)
             self._outside_val = None
+
+
+def _validation_due(loop, val_loop) -> bool:
+    """Whether the loop validates right after its current position (as mmengine's loops
+    decide after an iteration / epoch)."""
+    if val_loop is None:
+        return False
+    loop._decide_current_val_interval()
+    step, end = ((loop.iter, loop.max_iters) if hasattr(loop, 'dataloader_iterator') else
+                 (loop.epoch, loop.max_epochs))
+    return step >= loop.val_begin and (step % loop.val_interval == 0 or step == end)
 
 
 def _loaders(loop):
