@@ -41,7 +41,8 @@ test_pipeline = [
     dict(type='CenterCrop', crop_size=224),
     dict(type='PackInputs'),
 ]
-train_dataloader = dict(batch_size=128, dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(batch_size=128, persistent_workers=False,
+                        dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(batch_size=128, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
@@ -69,5 +70,8 @@ train_cfg = dict(
 # The biggest and the smallest child, each after BN re-calibration on 64 training batches.
 val_cfg = dict(_delete_=True, type='mmnas.ChildrenValLoop', children=('max', 'min'),
                num_bn_batches=64)
-default_hooks = dict(checkpoint=dict(max_keep_ckpts=3))
+# The random states (dropout, drop-path, augmentation) in each checkpoint, and workers that
+# restart every epoch (persistent ones would carry their random state across epochs, which a
+# resumed run cannot recreate): --resume continues bit-identically.
+default_hooks = dict(checkpoint=dict(max_keep_ckpts=3), rng_state=dict(type='mmnas.RNGStateHook'))
 auto_scale_lr = dict(base_batch_size=1024)

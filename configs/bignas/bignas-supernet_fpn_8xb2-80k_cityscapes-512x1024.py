@@ -62,3 +62,6 @@ train_cfg = dict(
     seed=0)
 val_cfg = dict(_delete_=True, type='mmnas.ChildrenValLoop', children=('max', 'min'),
                num_bn_batches=64)
+# The random states (dropout, drop-path, augmentation) in each checkpoint: --resume continues
+# bit-identically.
+default_hooks = dict(rng_state=dict(type='mmnas.RNGStateHook'))

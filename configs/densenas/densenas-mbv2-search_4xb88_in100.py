@@ -35,9 +35,13 @@ imagenet100 = dict(
     ann_file='meta/train_100cls.txt',
     classes=data_root + '/meta/classes_100cls.txt',
     pipeline={{_base_.train_pipeline}})
+# Workers restart every epoch (persistent ones would carry their random state from one epoch
+# to the next, which a resumed run cannot recreate) and the random states travel with each
+# checkpoint (RNGStateHook): --resume continues bit-identically.
 train_dataloader = dict(
     batch_size=88,
     num_workers=8,
+    persistent_workers=False,
     dataset=dict(_delete_=True, type='mmnas.SplitDataset', dataset=imagenet100, ratio=0.2,
                  part='second'))
 arch_dataloader = dict(
@@ -82,6 +86,7 @@ param_scheduler = dict(
 # Dropping-path runs one candidate per layer: the others take no part in a weight step.
 model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True)
 auto_scale_lr = dict(base_batch_size=352)
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3))
+default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3),
+                     rng_state=dict(type='mmnas.RNGStateHook'))
 
 search_cfg = dict(type='mmnas.DeriveArchLoop', input_shape=(3, 224, 224))

@@ -10,7 +10,10 @@ crop_size = (512, 512)
 model = dict(
     data_preprocessor=dict(size=crop_size),
     decode_head=dict(channels=180, num_classes=150))
-train_dataloader = dict(batch_size=8, num_workers=4,
+# Exact --resume: the random states travel with each checkpoint (RNGStateHook) and the
+# workers restart every epoch (persistent ones would carry their random state from one
+# epoch to the next, which a resumed run cannot recreate).
+train_dataloader = dict(batch_size=8, num_workers=4, persistent_workers=False,
                         sampler=dict(type='DefaultSampler', shuffle=True))
 val_dataloader = dict(num_workers=4)
 test_dataloader = val_dataloader
@@ -38,6 +41,7 @@ param_scheduler = [
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=25)
 auto_scale_lr = dict(enable=False, base_batch_size=64)
 default_hooks = dict(
+    rng_state=dict(type='mmnas.RNGStateHook'),
     logger=dict(type='LoggerHook', interval=50),
     checkpoint=dict(type='CheckpointHook', by_epoch=True, interval=25, max_keep_ckpts=3,
                     save_best='mIoU'))

@@ -36,7 +36,11 @@ val_pipeline = [
     dict(type='TopdownAffine', input_size=input_size),
     dict(type='PackPoseInputs')
 ]
-train_dataloader = dict(batch_size=48, dataset=dict(pipeline=train_pipeline))
+# Exact --resume: the random states travel with each checkpoint (RNGStateHook) and the
+# workers restart every epoch (persistent ones would carry their random state from one
+# epoch to the next, which a resumed run cannot recreate).
+train_dataloader = dict(batch_size=48, persistent_workers=False,
+                        dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = val_dataloader
 
@@ -54,7 +58,8 @@ param_scheduler = [
 ]
 train_cfg = dict(max_epochs=210, val_interval=10)
 auto_scale_lr = dict(base_batch_size=384)
-default_hooks = dict(checkpoint=dict(save_best='coco/AP', rule='greater', max_keep_ckpts=3))
+default_hooks = dict(checkpoint=dict(save_best='coco/AP', rule='greater', max_keep_ckpts=3),
+                     rng_state=dict(type='mmnas.RNGStateHook'))
 
 # λ warms up over the first 10 epochs; vanished channels are cut every 30 epochs (the authors'
 # pose evaluation interval) with FLOPs counted at the input size.

@@ -42,8 +42,13 @@ train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=5)
 val_cfg = dict()
 test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=1024)
+# Exact --resume: the random states travel with each checkpoint (RNGStateHook) and the
+# workers restart every epoch (persistent ones would carry their random state from one
+# epoch to the next, which a resumed run cannot recreate).
+train_dataloader = dict(persistent_workers=False)
 default_hooks = dict(
-    checkpoint=dict(type='CheckpointHook', interval=5, max_keep_ckpts=3, save_best='auto'))
+    checkpoint=dict(type='CheckpointHook', interval=5, max_keep_ckpts=3, save_best='auto'),
+    rng_state=dict(type='mmnas.RNGStateHook'))
 
 # λ warms up over the first 20 epochs; vanished channels are cut every 5 epochs (the authors'
 # classification evaluation interval), FLOPs counted at 224x224.

@@ -57,7 +57,11 @@ train_pipeline = [
     dict(type='Pack3DDetInputs', keys=['points', 'gt_labels_3d', 'gt_bboxes_3d'])
 ]
 # 80 epochs over the train split itself (the stock config repeats it twice per epoch).
-train_dataloader = dict(batch_size=2, dataset=dict(times=1, dataset=dict(pipeline=train_pipeline)))
+# Exact --resume: the random states travel with each checkpoint (RNGStateHook) and the
+# workers restart every epoch (persistent ones would carry their random state from one
+# epoch to the next, which a resumed run cannot recreate).
+train_dataloader = dict(batch_size=2, persistent_workers=False,
+                        dataset=dict(times=1, dataset=dict(pipeline=train_pipeline)))
 val_evaluator = dict(_delete_=True, type='mmnas.MMEvalMetric', metric=dict(type='KittiAP'))
 test_evaluator = val_evaluator
 
@@ -78,9 +82,11 @@ param_scheduler = [
 ]
 train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=10)
 auto_scale_lr = dict(enable=False, base_batch_size=16)
-# mmdet3d's visualization hook in bird's eye view: tools/test.py --show-dir draws there.
+# mmdet3d's visualization hook in bird's eye view: tools/test.py --show-dir draws there; the
+# random states in each checkpoint: --resume continues bit-identically.
 default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3),
-                     visualization=dict(type='mmnas.BEVVisualizationHook'))
+                     visualization=dict(type='mmnas.BEVVisualizationHook'),
+                     rng_state=dict(type='mmnas.RNGStateHook'))
 
 # λ warms up over the first 8 epochs; vanished channels are cut every 10 epochs, FLOPs counted
 # on the BEV pseudo-image.

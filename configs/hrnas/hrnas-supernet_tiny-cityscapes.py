@@ -75,7 +75,9 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=200, max_keep_ckpts=1,
                     save_best='mIoU'),
     # As mmseg's schedules: the segmentation visualization hook, off until --show-dir.
-    visualization=dict(type='SegVisualizationHook'))
+    visualization=dict(type='SegVisualizationHook'),
+    # The random states in each checkpoint: --resume continues bit-identically.
+    rng_state=dict(type='mmnas.RNGStateHook'))
 log_processor = dict(by_epoch=False)
 env_cfg = dict(cudnn_benchmark=False)
 

@@ -33,10 +33,14 @@ def _flop_analyzer(model: nn.Module, input_shape: Sequence[int]) -> Iterator[Flo
     # A parameter-free module (an identity, a pooling) is counted on the CPU.
     device = next(iter(list(model.parameters()) + list(model.buffers())),
                   torch.empty(0)).device
+    # The input comes from a generator of its own: counting, which searches do at moments a
+    # resumed run does not repeat (DenseNAS at its first architecture step), must not move
+    # the global random stream.
+    inputs = torch.randn(1, *input_shape, generator=torch.Generator().manual_seed(0))
     model.eval()
     try:
         with torch.no_grad():
-            analyzer = FlopAnalyzer(model, (torch.randn(1, *input_shape, device=device), ))
+            analyzer = FlopAnalyzer(model, (inputs.to(device), ))
             analyzer.set_op_handle('aten::scaled_dot_product_attention', sdpa_flop_jit)
             analyzer.unsupported_ops_warnings(False)
             analyzer.uncalled_modules_warnings(False)

@@ -1,6 +1,7 @@
 """Training and search machinery shared by the methods: loops, hooks, optimizer wrappers."""
 from mmnas.models import get_searchable_backbone, unwrap_model
-from .hooks import ARCH_SPEC_KEY, ArchSpecHook, ensure_arch_spec_hook
+from .hooks import (ARCH_SPEC_KEY, ArchSpecHook, RNGStateHook, ensure_arch_spec_hook,
+                    get_rng_state, preserved_rng, set_rng_state)
 from .optimizers import ArchWeightOptimWrapperConstructor
 from .runner import (BaseArchUpdater, BilevelTrainLoop, ChildrenValLoop, CoarseToFineSearchLoop,
                      DeriveArchLoop, UnrolledArchUpdater, calibrate_child, evaluate_child,
@@ -14,5 +15,5 @@ __all__ = [
     'calibrate_child', 'evaluate_child', 'get_elastic_backbone', 'ExpDecayConstantEndLR',
     'ExpDecayConstantEndParamScheduler', 'ArchWeightOptimWrapperConstructor', 'BilevelTrainLoop',
     'BaseArchUpdater', 'UnrolledArchUpdater', 'ArchSpecHook', 'ARCH_SPEC_KEY',
-    'ensure_arch_spec_hook'
+    'ensure_arch_spec_hook', 'RNGStateHook', 'get_rng_state', 'set_rng_state', 'preserved_rng'
 ]

@@ -30,16 +30,20 @@ model = dict(
 
 cityscapes = {{_base_.train_dataloader.dataset}}
 # mmseg's base samples infinitely (iteration-based); the search runs in epochs.
+# Workers restart every pass (persistent ones would carry their random state from one pass to
+# the next, which a resumed run cannot recreate) and the random states travel with each
+# checkpoint (RNGStateHook): --resume continues bit-identically.
 train_dataloader = dict(
     batch_size=32,
     num_workers=8,
+    persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(_delete_=True, type='mmnas.SplitDataset', dataset=cityscapes, ratio=0.5,
                  part='first'))
 arch_dataloader = dict(
     batch_size=32,
     num_workers=8,
-    persistent_workers=True,
+    persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type='mmnas.SplitDataset', dataset=cityscapes, ratio=0.5, part='second'))
 val_dataloader = None
@@ -76,6 +80,7 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', by_epoch=True, interval=20, max_keep_ckpts=2),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
+    visualization=dict(type='SegVisualizationHook'),
+    rng_state=dict(type='mmnas.RNGStateHook'))
 log_processor = dict(by_epoch=True)
 search_cfg = dict(type='mmnas.DeriveArchLoop', input_shape=(3, 512, 1024))

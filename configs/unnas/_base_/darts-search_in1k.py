@@ -24,15 +24,19 @@ data_preprocessor = dict(num_classes=num_classes)
 
 imagenet = dict(type='ImageNet', data_root=data_root, split='train',
                 pipeline={{_base_.train_pipeline}})
+# Workers restart every pass (persistent ones would carry their random state from one pass to
+# the next, which a resumed run cannot recreate) and the random states travel with each
+# checkpoint (RNGStateHook): --resume continues bit-identically.
 train_dataloader = dict(
     batch_size=64,
     num_workers=8,
+    persistent_workers=False,
     dataset=dict(_delete_=True, type='mmnas.SplitDataset', dataset=imagenet, ratio=0.5,
                  part='first'))
 arch_dataloader = dict(
     batch_size=64,
     num_workers=8,
-    persistent_workers=True,
+    persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type='mmnas.SplitDataset', dataset=imagenet, ratio=0.5, part='second'))
 # The search is judged by the network derived from it, not by a validation pass.
@@ -65,6 +69,7 @@ param_scheduler = dict(
 # α take no part in the weight step.
 model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True)
 auto_scale_lr = dict(base_batch_size=64)
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))
+default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2),
+                     rng_state=dict(type='mmnas.RNGStateHook'))
 
 search_cfg = dict(type='mmnas.DeriveArchLoop', input_shape=(3, 224, 224))

@@ -10,6 +10,7 @@ from torch.utils.data import DataLoader
 
 from mmnas.registry import LOOPS
 from mmnas.utils.config_check import ConfigError
+from ..hooks.rng_state import preserved_rng
 from .arch_updater import arch_parameters, build_arch_updater
 
 ALTERNATE = ('iter', 'epoch')
@@ -125,13 +126,24 @@ class BilevelTrainLoop(EpochBasedTrainLoop):
 
     def _next_arch_batch(self):
         """The next held-out batch of ``alternate='iter'``: step k of the search takes batch
-        k mod L of pass k // L (L batches per pass), wherever the run (re)started."""
+        k mod L of pass k // L (L batches per pass), wherever the run (re)started.
+
+        A resumed run re-reads the first batches of the current pass to get there; the random
+        numbers that takes (the iterator's seed, main-process augmentation) were drawn before
+        the checkpoint by the run left alone and are in its saved random states, so the
+        re-reading must not draw any. At the start of a pass the run left alone opens the
+        pass here, so a resumed one does too.
+        """
         if self._arch_iterator is None:
             steps = self._iter - self.arch_start_iter
             self._arch_passes, skip = divmod(steps, len(self.arch_dataloader))
-            self._arch_iterator = self._arch_pass(self._arch_passes)
-            for _ in range(skip):
-                next(self._arch_iterator)
+            if skip == 0:
+                self._arch_iterator = self._arch_pass(self._arch_passes)
+            else:
+                with preserved_rng():
+                    self._arch_iterator = self._arch_pass(self._arch_passes)
+                    for _ in range(skip):
+                        next(self._arch_iterator)
         try:
             return next(self._arch_iterator)
         except StopIteration:

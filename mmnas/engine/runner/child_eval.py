@@ -28,12 +28,11 @@ def get_elastic_backbone(model) -> ElasticBackbone:
 
 
 def training_batches(runner: Runner) -> Iterable[dict]:
-    """Training batches for BN re-calibration: the iteration-based train loop's own endless
-    iterator when it has one (a second iterator over an ``InfiniteSampler`` loader comes out
-    empty once the first is gone), else the training data loader."""
-    loop = runner.train_loop
-    iterator = getattr(loop, 'dataloader_iterator', None)
-    return loop.dataloader if iterator is None else iterator
+    """Training batches for BN re-calibration: the training data loader, which
+    :func:`~mmnas.engine.utils.recalibrate_bn` reads through a separate loader, so that the
+    training loop's own iterator is not advanced: a validation between two iterations leaves
+    the batches training sees (and a resumed run, which does not repeat it, sees the same)."""
+    return runner.train_loop.dataloader
 
 
 @torch.no_grad()
@@ -105,13 +104,30 @@ class ChildrenValLoop(ValLoop):
         self.runner.call_hook('before_val_epoch')
         backbone = get_elastic_backbone(self.runner.model)
         current = backbone.current_arch
+        # The re-calibration overwrites the supernet's BN statistics; training goes on from
+        # its own (validation happens after the checkpoint of its iteration and is not
+        # repeated on resume, so it must leave no trace for the resume to be exact).
+        statistics = _bn_statistics(self.runner.model)
+        saved = [t.clone() for t in statistics]
         metrics = {}
-        for name in self.children:
-            arch = backbone.max_arch() if name == 'max' else backbone.min_arch()
-            result = evaluate_child(self.runner, arch, self.num_bn_batches, self.dataloader,
-                                    self.evaluator)
-            metrics.update({f'{name}/{k}': v for k, v in result.items()})
-        backbone.set_arch(current)
+        try:
+            for name in self.children:
+                arch = backbone.max_arch() if name == 'max' else backbone.min_arch()
+                result = evaluate_child(self.runner, arch, self.num_bn_batches,
+                                        self.dataloader, self.evaluator)
+                metrics.update({f'{name}/{k}': v for k, v in result.items()})
+        finally:
+            backbone.set_arch(current)
+            with torch.no_grad():
+                for t, value in zip(statistics, saved):
+                    t.copy_(value)
         self.runner.call_hook('after_val_epoch', metrics=metrics)
         self.runner.call_hook('after_val')
         return metrics
+
+
+def _bn_statistics(model) -> list:
+    """The running statistics (mean, variance, batch count) of every BN in ``model``."""
+    net = model.module if is_model_wrapper(model) else model
+    return [b for m in net.modules() if isinstance(m, _BatchNorm) and m.track_running_stats
+            for b in (m.running_mean, m.running_var, m.num_batches_tracked)]
