@@ -128,6 +128,5 @@ class ChildrenValLoop(ValLoop):
 
 def _bn_statistics(model) -> list:
     """The running statistics (mean, variance, batch count) of every BN in ``model``."""
-    net = model.module if is_model_wrapper(model) else model
-    return [b for m in net.modules() if isinstance(m, _BatchNorm) and m.track_running_stats
+    return [b for m in unwrap_model(model).modules() if isinstance(m, _BatchNorm) and m.track_running_stats
             for b in (m.running_mean, m.running_var, m.num_batches_tracked)]
