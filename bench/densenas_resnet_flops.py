@@ -1,6 +1,6 @@
 """Parameters and FLOPs (mmengine's count, 3×224×224, 1000 classes) of DenseNAS-R1/R2/R3
-(seed Table 1, configs/densenas) next to mmpretrain's ResNet-18/34/50, with the ratios to the
-ResNet each is compared with in the paper, and the DenseNAS README's FLOPs.
+(DenseNAS supp. Table 1, configs/densenas) next to mmpretrain's ResNet-18/34/50, with the ratios to
+the ResNet each is compared with in the paper, and the DenseNAS README's FLOPs.
 
     python bench/densenas_resnet_flops.py
 """

@@ -1,6 +1,6 @@
 """Time of a DenseNAS dropping-path weight step against a step of the derived static network.
 
-The supernet is the seed's MobileNetV2-based space (17 routing blocks, up to 4 forward
+The supernet is DenseNAS's MobileNetV2-based space (17 routing blocks, up to 4 forward
 connections each, 7 candidates per basic layer) in a classifier (global pooling + linear,
 100 classes as in the search). α and β are set to a random, nearly decided architecture, so
 that the supernet's expected cost (the chained estimate) is the size of the network that
@@ -67,8 +67,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--steps', type=int, default=5)
     parser.add_argument('--warmup', type=int, default=1)
-    parser.add_argument('--batch', type=int, help='default: 32 on a GPU (the seed), 4 on CPU')
-    parser.add_argument('--size', type=int, help='default: 224 on a GPU (the seed), 128 on CPU')
+    parser.add_argument('--batch', type=int,
+                        help='default: 32 on a GPU (DenseNAS supp. §A.1), 4 on CPU')
+    parser.add_argument('--size', type=int,
+                        help='default: 224 on a GPU (DenseNAS supp. §A.1), 128 on CPU')
     parser.add_argument('--seed', type=int, default=0)
     args = parser.parse_args()
     torch.manual_seed(args.seed)

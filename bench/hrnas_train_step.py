@@ -1,6 +1,6 @@
 """Training-step time of the HR-NAS Cityscapes supernet against the paper's block layout.
 
-The network of the issue's speed target: the seed's Cityscapes supernet (five parallel
+The network of the issue's speed target: the Cityscapes supernet of HR-NAS supp. §1 (five parallel
 modules, kernels 3/5/7 at expansion 4) without transformers, as the released settings run
 it, with the paper's segmentation head (all branches resized to stride 4 and concatenated,
 one searching block to 90 channels, a 1×1 classifier to 19 classes): about 10.2 M

@@ -7,7 +7,8 @@
 
 Every (operation, input shape) of the supernet ``cfg.model.backbone`` is measured once:
 latency as the median of ``--repeats`` timed runs after ``--warmup`` untimed ones on a random
-batch (the seed: batch 32 of 3×224×224 on the GPU it targets), or FLOPs by mmengine's count.
+batch (DenseNAS supp. §A.1: batch 32 of 3×224×224 on the GPU it targets), or FLOPs by
+mmengine's count.
 Defaults come from the config's ``cost_cfg`` (``input_shape``, ``batch_size``, ``metric``,
 ``table`` = the output file); the search reads the table from ``cost_cfg.table``.
 """

@@ -1,10 +1,10 @@
-# HR-NAS-A for KITTI 3D detection, 3 classes (seed §1): mmdet3d's PointPillars with the paper's
-# supernet in place of SECOND on the 64-channel 496x432 BEV pseudo-image. The stem keeps
+# HR-NAS-A for KITTI 3D detection, 3 classes (HR-NAS supp. §1): mmdet3d's PointPillars with the
+# paper's supernet in place of SECOND on the 64-channel 496x432 BEV pseudo-image. The stem keeps
 # stride 2 (strides 2, 1), so the four branches of 18/36/72/144 channels sit at strides
 # 2, 4, 8 and 16; SECONDFPN brings each to stride 2 at 128 channels for the anchor head.
 # Pillars of 0.16 m, at most 12000 pillars and 100 points per pillar; AdamW lr 2e-3, weight
 # decay 1e-2, one cycle with lowest learning rate 2e-4; batch 16 (8 GPUs x 2); 80 epochs;
-# axis-aligned NMS at IoU 0.5 for inference. The seed gives no λ for KITTI: the Cityscapes
+# axis-aligned NMS at IoU 0.5 for inference. HR-NAS supp. §1 gives no λ for KITTI: the Cityscapes
 # values (A 1.6e-4, B 6e-5) are used.
 _base_ = ['mmdet3d::pointpillars/pointpillars_hv_secfpn_8xb6-160e_kitti-3d-3class.py']
 

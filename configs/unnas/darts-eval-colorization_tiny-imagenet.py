@@ -1,9 +1,9 @@
 # The colorization pretext as an evaluation task (UnNAS's sample-based experiments): the fixed
 # DARTSNet of darts-eval_tiny-imagenet.py on the lightness L of tiny ImageNet-style images,
 # classifying each pixel's ab colour into Zhang et al.'s 313 bins, no labels (as
-# unnas-darts-search-colorization_tiny-imagenet.py and the released colorization network:
-# mmseg's EncoderDecoder with a 1×1 conv head upsampled to the crop). Validated by the pixel accuracy of mmeval's MeanIoU (aAcc).
-# tools/rank_correlation.py --pretext colorization trains it next to
+# unnas-darts-search-colorization_tiny-imagenet.py and the released colorization network: mmseg's
+# EncoderDecoder with a 1×1 conv head upsampled to the crop). Validated by the pixel accuracy of
+# mmeval's MeanIoU (aAcc). tools/rank_correlation.py --pretext colorization trains it next to
 # darts-eval_tiny-imagenet.py for every sampled genotype.
 #   python tools/train.py configs/unnas/darts-eval-colorization_tiny-imagenet.py
 _base_ = ['./darts-eval_tiny-imagenet.py']

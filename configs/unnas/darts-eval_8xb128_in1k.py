@@ -1,4 +1,4 @@
-# ImageNet-1K evaluation of a searched DARTS cell (seed §B.2, "the network used in IN1K
+# ImageNet-1K evaluation of a searched DARTS cell (UnNAS supp. §B.2, "the network used in IN1K
 # classification"), as the released UnNAS evaluation trains it (DARTS's mobile setting): the
 # genotype of a search's arch.json as a 14-cell DARTSNet in mmpretrain's ImageClassifier with
 # DARTS's auxiliary classifier on the second reduction cell (loss weight 0.4), 250 epochs of

@@ -1,15 +1,15 @@
-# Cityscapes evaluation of a searched DARTS cell (seed §B.2): the ImageNet evaluation network
-# with (1) the last stride-2 layer (the second reduction cell) at stride 1, output stride 16,
-# and (2) no global pooling or classifier but DeepLabv3's ASPP (mmseg's stock ASPPHead, rates
-# 6/12/18 at output stride 16 plus image pooling, 256 channels) and bilinear upsampling to the
-# full resolution, pixel-wise cross-entropy, mIoU. Where the seed is silent, as the released
-# UnNAS segmentation evaluation: depth 12, width 78–86 per cell so that the cost matches
-# (mmnas.unnas.EVAL_SIZES; 82 for DARTS_V2, 80 here for a searched cell), no auxiliary head and
-# no dropout, 769×769 crops, batch 64 (8 GPUs × 8), Nesterov SGD (momentum 0.9, weight decay
-# 1e-4) at lr 0.1 with a cosine decay to 0 over 2700 epochs of the 2975 training images
-# (46 iterations each, the last partial batch dropped). The released network makes its second
-# reduction a normal cell instead (one width doubling); the seed's stride change keeps the
-# doubling. mmseg's ASPPHead fuses with a 3×3 conv where the released one uses 1×1.
+# Cityscapes evaluation of a searched DARTS cell (UnNAS supp. §B.2): the ImageNet evaluation
+# network with (1) the last stride-2 layer (the second reduction cell) at stride 1, output stride
+# 16, and (2) no global pooling or classifier but DeepLabv3's ASPP (mmseg's stock ASPPHead, rates
+# 6/12/18 at output stride 16 plus image pooling, 256 channels) and bilinear upsampling to the full
+# resolution, pixel-wise cross-entropy, mIoU. Where the paper is silent, as the released UnNAS
+# segmentation evaluation: depth 12, width 78–86 per cell so that the cost matches
+# (mmnas.unnas.EVAL_SIZES; 82 for DARTS_V2, 80 here for a searched cell), no auxiliary head and no
+# dropout, 769×769 crops, batch 64 (8 GPUs × 8), Nesterov SGD (momentum 0.9, weight decay 1e-4) at
+# lr 0.1 with a cosine decay to 0 over 2700 epochs of the 2975 training images (46 iterations each,
+# the last partial batch dropped). The released network makes its second reduction a normal cell
+# instead (one width doubling); UnNAS supp. §B.2's stride change keeps the doubling. mmseg's
+# ASPPHead fuses with a 3×3 conv where the released one uses 1×1.
 #   bash tools/dist_train.sh configs/unnas/darts-eval_cityscapes-769x769.py 8
 _base_ = [
     'mmseg::_base_/models/deeplabv3_r50-d8.py',

@@ -1,4 +1,4 @@
-# NAS-DARTS (labels, 21843 classes) on ImageNet-22K (seed §B.1):
+# NAS-DARTS (labels, 21843 classes) on ImageNet-22K (UnNAS supp. §B.1):
 # as nas-darts-search_1xb64_in1k.py
 # with the ~14M images of ImageNet-22K (mmpretrain's ImageNet21k list in data/imagenet21k),
 # searched for 1 epoch (about 5× the ImageNet-1K search) with α updated from the start.

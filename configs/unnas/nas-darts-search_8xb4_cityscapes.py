@@ -1,5 +1,5 @@
-# NAS-DARTS on Cityscapes (seed §B.1): the supervised search, the segmentation labels as the
-# task; batch 32 as 8 GPUs × 4.
+# NAS-DARTS on Cityscapes (UnNAS supp. §B.1): the supervised search, the segmentation labels as
+# the task; batch 32 as 8 GPUs × 4.
 #   bash tools/dist_train.sh configs/unnas/nas-darts-search_8xb4_cityscapes.py 8
 #   python tools/search.py configs/unnas/nas-darts-search_8xb4_cityscapes.py \
 #       work_dirs/nas-darts-search_8xb4_cityscapes/epoch_400.pth

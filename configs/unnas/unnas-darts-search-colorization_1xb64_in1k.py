@@ -1,11 +1,11 @@
-# UnNAS-DARTS on ImageNet-1K with the colorization pretext (seed §B.1): no labels; the
+# UnNAS-DARTS on ImageNet-1K with the colorization pretext (UnNAS supp. §B.1): no labels; the
 # network sees the lightness L (normalised as the released code does, (L/100 − 0.449)/0.226)
 # and classifies every pixel's colour into one of Zhang et al.'s 313 in-gamut ab bins. The
 # task is pixel-wise, so the model is mmseg's EncoderDecoder: the search network (1 input
 # channel) and, as the released search head, a single 1×1 conv to the 313 classes (mmseg's
 # stock FCNHead without convs), bilinearly upsampled to the crop for a pixel-wise
 # cross-entropy. (ASPP belongs to the segmentation evaluation, not to this search.) Batch 64,
-# weights lr 0.1, α lr 3e-4 (seed).
+# weights lr 0.1, α lr 3e-4 (UnNAS supp. §B.1).
 _base_ = ['./_base_/darts-search_in1k.py']
 
 num_bins = 313  # len(mmnas.unnas.pretext.ab_bins())

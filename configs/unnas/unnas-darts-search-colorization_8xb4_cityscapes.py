@@ -1,4 +1,4 @@
-# UnNAS-DARTS on Cityscapes with the colorization pretext (seed §B.1): no labels; from L,
+# UnNAS-DARTS on Cityscapes with the colorization pretext (UnNAS supp. §B.1): no labels; from L,
 # each pixel's colour among the 313 ab bins with the released 1×1 conv head (see
 # unnas-darts-search-colorization_1xb64_in1k.py), on the Cityscapes search network of
 # nas-darts-search_8xb4_cityscapes.py.

@@ -1,13 +1,13 @@
-# UnNAS-DARTS on ImageNet-1K with the jigsaw pretext (seed §B.1), as the released task: no
+# UnNAS-DARTS on ImageNet-1K with the jigsaw pretext (UnNAS supp. §B.1), as the released task: no
 # labels; the image's short side is scaled to 256 and a random 255×255 crop (centre crop for
-# validation) is flipped, made grey for 30% of the images, normalised per channel by
-# ImageNet's mean and std in the BGR order the released code feeds, and cut into 3×3 cells of
-# 85 pixels with a random 64-pixel tile in each, each tile standardised on its own, shuffled
-# by one of Noroozi & Favaro's 1000 maximal-Hamming permutations (the released set). (The
-# released PCA lighting noise is not applied.) Every tile passes through the shared search network; the pooled
-# features of the 9 tiles are concatenated for a linear classifier over the permutations.
-# Batch and both learning rates halved as the seed does where batch 64 does not fit (batch 32,
-# weights lr 0.05, α lr 1.5e-4).
+# validation) is flipped, made grey for 30% of the images, normalised per channel by ImageNet's
+# mean and std in the BGR order the released code feeds, and cut into 3×3 cells of 85 pixels with a
+# random 64-pixel tile in each, each tile standardised on its own, shuffled by one of Noroozi &
+# Favaro's 1000 maximal-Hamming permutations (the released set). (The released PCA lighting noise
+# is not applied.) Every tile passes through the shared search network; the pooled features of the
+# 9 tiles are concatenated for a linear classifier over the permutations. Batch and both learning
+# rates halved as UnNAS supp. §B.1 does where batch 64 does not fit (batch 32, weights lr 0.05, α
+# lr 1.5e-4).
 _base_ = ['./_base_/darts-search_in1k.py']
 
 grid = 3

@@ -1,4 +1,4 @@
-# UnNAS-DARTS with the jigsaw pretext on ImageNet-22K (seed §B.1):
+# UnNAS-DARTS with the jigsaw pretext on ImageNet-22K (UnNAS supp. §B.1):
 # as unnas-darts-search-jigsaw_1xb32_in1k.py
 # with the ~14M images of ImageNet-22K (mmpretrain's ImageNet21k list in data/imagenet21k),
 # searched for 1 epoch (about 5× the ImageNet-1K search) with α updated from the start.

@@ -1,4 +1,4 @@
-# UnNAS-DARTS on Cityscapes with the jigsaw pretext (seed §B.1): no labels; the Cityscapes
+# UnNAS-DARTS on Cityscapes with the jigsaw pretext (UnNAS supp. §B.1): no labels; the Cityscapes
 # search network (12 cells, 16 channels, one reduction cell) inside the jigsaw classifier of
 # unnas-darts-search-jigsaw_1xb32_in1k.py, over the unlabelled leftImg8bit training images.
 # As the released Cityscapes jigsaw: the frame's short side is rescaled to 321–1024 pixels, a

@@ -1,9 +1,8 @@
-# UnNAS-DARTS on ImageNet-1K with the rotation pretext (seed §B.1): no labels; each image is
-# rotated by 0, 90, 180 and 270°, all four in the batch as the released code does (so a batch
-# of 32 images is 128 inputs), and the network classifies the turn (4 ways). The search
-# network does not fit
-# batch 64 here, so batch and both learning rates are halved (seed: batch 32, weights lr
-# 0.05, α lr 1.5e-4).
+# UnNAS-DARTS on ImageNet-1K with the rotation pretext (UnNAS supp. §B.1): no labels; each image is
+# rotated by 0, 90, 180 and 270°, all four in the batch as the released code does (so a batch of 32
+# images is 128 inputs), and the network classifies the turn (4 ways). The search network does not
+# fit batch 64 here, so batch and both learning rates are halved (UnNAS supp. §B.1: batch 32,
+# weights lr 0.05, α lr 1.5e-4).
 _base_ = ['./_base_/darts-search_in1k.py']
 
 num_classes = 4

@@ -1,10 +1,10 @@
-# UnNAS-DARTS on Cityscapes with the rotation pretext (seed §B.1): no labels; the Cityscapes
-# search network (12 cells, 16 channels, one reduction cell) classifies by which multiple of
-# 90° an image crop was rotated (all four turns of every crop in the batch), in mmpretrain's ImageClassifier over the unlabelled
-# leftImg8bit training images. The crops are square (512×512 after mmseg's random rescale of
-# the 2048×1024 frames) so that every rotation keeps the shape. The Cityscapes search
-# schedule: 400 epochs at batch 32 (8 GPUs × 4), weights SGD lr 0.1 cosine, weight decay
-# 3e-4, α from the start; the network derived from it is evaluated with
+# UnNAS-DARTS on Cityscapes with the rotation pretext (UnNAS supp. §B.1): no labels; the Cityscapes
+# search network (12 cells, 16 channels, one reduction cell) classifies by which multiple of 90° an
+# image crop was rotated (all four turns of every crop in the batch), in mmpretrain's
+# ImageClassifier over the unlabelled leftImg8bit training images. The crops are square (512×512
+# after mmseg's random rescale of the 2048×1024 frames) so that every rotation keeps the shape. The
+# Cityscapes search schedule: 400 epochs at batch 32 (8 GPUs × 4), weights SGD lr 0.1 cosine,
+# weight decay 3e-4, α from the start; the network derived from it is evaluated with
 # darts-eval_cityscapes-769x769.py.
 #   bash tools/dist_train.sh configs/unnas/unnas-darts-search-rotation_8xb4_cityscapes.py 8
 #   python tools/search.py configs/unnas/unnas-darts-search-rotation_8xb4_cityscapes.py \

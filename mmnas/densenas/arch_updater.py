@@ -1,15 +1,15 @@
-"""DenseNASArchUpdater: the dropping-path search rule of DenseNAS (DenseNAS supp. A.3) with its
+"""DenseNASArchUpdater: the dropping-path search rule of DenseNAS (DenseNAS supp. §A.3) with its
 cost-aware loss, run by :class:`~mmnas.engine.runner.bilevel_loop.BilevelTrainLoop`.
 
 - Weight step (:meth:`before_weight_step`): one candidate per basic layer is drawn from
   ``softmax(α)`` and only it runs (α is uniform during the weight-only warm-up, so the draw is
-  uniform then, as in the seed).
+  uniform then, as in DenseNAS supp. §A.3).
 - Architecture step (:meth:`step`): two candidates per layer are drawn and run, weighted by
   their renormalised ``softmax(α)``; the loss is
   ``task + λ · log(cost) / log(τ)`` with ``cost`` the expected network cost
   (:class:`DenseNASCostModel`, chained by default); after the optimiser step only the drawn
-  entries of α keep their update, shifted by the re-balancing bias of DenseNAS supp. eq. (1), so every
-  undrawn candidate keeps its probability. β is updated as a whole.
+  entries of α keep their update, shifted by the re-balancing bias of DenseNAS supp. eq. (1), so
+  every undrawn candidate keeps its probability. β is updated as a whole.
 """
 import math
 from typing import Dict, Optional, Tuple
@@ -32,13 +32,13 @@ class DenseNASArchUpdater(BaseArchUpdater):
     """Dropping-path sampling, cost-aware architecture loss and α re-balancing.
 
     Args:
-        loss_weight: λ of the cost term (seed: 0.15 with latency, 0.2 with FLOPs).
-        tau: τ, in the cost's unit (seed: 15 ms; 1700 or 3500 MFLOPs for ResNet).
+        loss_weight: λ of the cost term (DenseNAS: 0.15 with latency, 0.2 with FLOPs).
+        tau: τ, in the cost's unit (DenseNAS: 15 ms; 1700 or 3500 MFLOPs for ResNet).
         cost_cfg: ``dict(table=path or None, input_shape=(C, H, W), estimation='chained' or
             'local')``: ``table`` is a file from ``tools/build_cost_table.py`` (``None``: the
             FLOPs of the supernet's operations, counted at the first step); other keys of the
             config's ``cost_cfg`` (``metric``, ``batch_size``, for the tool) are ignored here.
-        num_sampled: candidates per layer in an architecture step (the seed: 2).
+        num_sampled: candidates per layer in an architecture step (DenseNAS supp. §A.3: 2).
     """
 
     def __init__(self,

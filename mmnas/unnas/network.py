@@ -36,7 +36,7 @@ class CellLayout:
         stem: ``'imagenet'``: three stride-2 3×3 convs (DARTS's ImageNet stem: c_{-2} at 1/4,
             c_{-1} at 1/8 of the input); ``'cifar'``: one stride-1 3×3 conv to 3C.
         last_reduction_stride: stride of the last reduction cell; 1 keeps its resolution
-            (the segmentation network of the seed §B.2) while it still doubles the width.
+            (the segmentation network of UnNAS supp. §B.2) while it still doubles the width.
         cell_channels: output width of a cell, ``f(C, is_reduction)``.
     """
 

@@ -1,5 +1,5 @@
-"""The paper's HR-NAS configs (seed §1: HR-NAS-A/B for Cityscapes, ADE20K, COCO 256x192 and
-384x288, KITTI and ImageNet): each builds its full-size model with the heads matching the
+"""The paper's HR-NAS configs (HR-NAS supp. §1: HR-NAS-A/B for Cityscapes, ADE20K, COCO 256x192
+and 384x288, KITTI and ImageNet): each builds its full-size model with the heads matching the
 supernet's outputs, B differs from A only in λ, and each task's A config runs its whole
 recipe (stock pipeline, schedule, shrink hook with EMA, mmeval evaluator) for one epoch on
 the tiny data with a one-block supernet."""
@@ -83,7 +83,7 @@ def paper_model_input(task: str):
 
 @pytest.mark.parametrize('task', sorted(TASKS))
 def test_paper_model_builds_and_runs(repo_root, task):
-    """The full supernet of seed §1 (five parallel modules, 2-4 blocks per branch, kernels
+    """The full supernet of HR-NAS supp. §1 (five parallel modules, 2-4 blocks per branch, kernels
     3/5/7 at expansion 4, transformers) with the task's stock head, forward on a small input."""
     register_all_modules(init_default_scope_=False)
     cfg = Config.fromfile(config_path(repo_root, 'a', task))

@@ -1,6 +1,6 @@
 """DenseNASArchUpdater inside a stock mmpretrain classifier: the architecture step with the
-seed's Adam, its cost-aware loss and the re-balancing of seed eq. (1); the weight step's
-dropping-path sampling."""
+Adam of DenseNAS supp. §A.1, its cost-aware loss and the re-balancing of DenseNAS supp. eq. (1);
+the weight step's dropping-path sampling."""
 import math
 
 import pytest
@@ -15,7 +15,7 @@ from mmnas.engine.runner.arch_updater import compute_loss
 from mmnas.registry import MODELS
 from mmnas.utils.config_check import ConfigError
 
-#: The seed's optimisers (A.1): SGD for the weights, Adam for α and β.
+#: The optimisers of DenseNAS supp. §A.1: SGD for the weights, Adam for α and β.
 SEED_OPTIM = dict(
     weights=dict(type='OptimWrapper',
                  optimizer=dict(type='SGD', lr=0.2, momentum=0.9, weight_decay=4e-5)),

@@ -1,5 +1,5 @@
-"""The DenseNAS paper configs: the searches follow seed A.1/A.4, DenseNAS-R1/R2/R3 rebuild
-seed Table 1 and land on the published FLOPs (mmengine's count)."""
+"""The DenseNAS paper configs: the searches follow DenseNAS supp. §A.1/§A.4, DenseNAS-R1/R2/R3
+rebuild DenseNAS supp. Table 1 and land on the published FLOPs (mmengine's count)."""
 import os.path as osp
 
 import pytest
@@ -40,7 +40,7 @@ def test_resnet_space_networks_match_table1_and_the_published_flops(repo_root, n
     assert [b['stride'] for b in blocks] == [2, 2, 2, 1, 2, 1]  # 56, 28, 14, 14, 7, 7
     flops = count_complexity(model, (3, 224, 224))['flops'] / 1e9
     assert flops == pytest.approx(gflops, rel=0.01)
-    # The seed's retraining recipe (A.1).
+    # The retraining recipe of DenseNAS supp. §A.1.
     assert cfg.optim_wrapper.optimizer == dict(type='SGD', lr=0.5, momentum=0.9,
                                                weight_decay=4e-5)
     assert (cfg.param_scheduler.T_max, cfg.param_scheduler.eta_min) == (240, 1e-4)

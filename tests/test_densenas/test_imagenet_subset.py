@@ -1,4 +1,5 @@
-"""tools/dataset_converters/imagenet_subset.py: the seed's 100-class search set as lists that
+"""tools/dataset_converters/imagenet_subset.py: the 100-class search set of DenseNAS supp.
+§A.1 as lists that
 mmpretrain's stock ImageNet dataset reads."""
 import os.path as osp
 

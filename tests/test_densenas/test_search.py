@@ -46,7 +46,8 @@ def tiny_imagenet(tmp_path_factory) -> str:
 
 def test_search_derive_and_retrain(tiny_imagenet, tmp_path, repo_root, run_tool):
     root = tiny_imagenet
-    # Search: 3 epochs, the first trains the weights alone (the seed's warm-up phase).
+    # Search: 3 epochs, the first trains the weights alone (the warm-up phase of DenseNAS
+    # supp. §A.1).
     search_dir = tmp_path / 'search'
     config = tiny_config(repo_root, SEARCH, root, tmp_path / 'search.py',
                          **{'train_cfg.max_epochs': 3, 'train_cfg.arch_start': 1,

@@ -35,7 +35,7 @@ BIGNAS = dict(type='mmnas.BigNASSuperNet', search_space=dict(
                  se=True)],
     last_conv=dict(width=(32, 48))), out_indices=(1, 2))
 DARTS = dict(type='mmnas.DARTSCellNet', channels=8, num_cells=4, out_indices=(1, 3))
-# The seed searches with BN without affine parameters; the derived network's are affine.
+# DenseNAS searches with BN without affine parameters; the derived network's are affine.
 DENSENAS = dict(type='mmnas.DenseNASRouted', search_space=dict(
     stem=dict(channels=8, stride=2, op='ir_k3_e1', op_channels=8),
     blocks=[dict(channels=8, stride=4, stage=1, num_layers=1),

@@ -1,10 +1,12 @@
-"""The paper configs carry the seed's search settings (§B.1) and evaluation changes (§B.2)."""
+"""The paper configs carry the search settings of UnNAS supp. §B.1 and the evaluation changes
+of §B.2."""
 import pytest
 import torch
 from mmengine.config import Config
 
 SEARCHES = {
-    # config: (batch, weights lr, α lr) — halved where batch 64 does not fit (seed §B.1).
+    # config: (batch, weights lr, α lr) — halved where batch 64 does not fit
+    # (UnNAS supp. §B.1).
     'nas-darts-search_1xb64': (64, 0.1, 3e-4),
     'unnas-darts-search-rotation_1xb32': (32, 0.05, 1.5e-4),
     'unnas-darts-search-colorization_1xb64': (64, 0.1, 3e-4),
@@ -45,7 +47,7 @@ def test_cityscapes_eval_follows_the_seed(repo_root):
     assert cfg.model.backbone.last_reduction_stride == 1
     assert cfg.model.auxiliary_head is None
     assert tuple(cfg.model.decode_head.dilations) == (1, 6, 12, 18)
-    # Where the seed is silent, the released segmentation evaluation: depth 12, batch 64,
+    # Where the paper is silent, the released segmentation evaluation: depth 12, batch 64,
     # Nesterov SGD at 0.1 with cosine decay over 2700 epochs of 2975 images.
     assert cfg.model.backbone.num_cells == 12 and cfg.model.decode_head.dropout_ratio == 0
     assert cfg.train_dataloader.batch_size * 8 == 64

@@ -1,5 +1,5 @@
 """Write the annotation lists of a random class subset of ImageNet (DenseNAS searches on 100
-classes, seed A.1).
+classes, DenseNAS supp. §A.1).
 
     python tools/dataset_converters/imagenet_subset.py data/imagenet [--num-classes 100]
                                                        [--seed 0] [--suffix 100cls]

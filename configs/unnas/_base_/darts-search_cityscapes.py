@@ -1,4 +1,4 @@
-# The DARTS search of NAS-DARTS / UnNAS-DARTS on Cityscapes (seed §B.1), with the
+# The DARTS search of NAS-DARTS / UnNAS-DARTS on Cityscapes (UnNAS supp. §B.1), with the
 # segmentation labels (NAS): mmseg's EncoderDecoder with the 12-cell, 16-channel search
 # network (one reduction cell, as the released Cityscapes search: output stride 16) and an
 # ASPP head with one atrous rate, 6. Half of the training images train the weights, the other

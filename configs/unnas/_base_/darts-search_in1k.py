@@ -1,11 +1,10 @@
-# The DARTS search of NAS-DARTS / UnNAS-DARTS on ImageNet-1K (seed §B.1), with labels (NAS):
+# The DARTS search of NAS-DARTS / UnNAS-DARTS on ImageNet-1K (UnNAS supp. §B.1), with labels (NAS):
 # the 8-cell, 16-channel search network after DARTS's stride-8 ImageNet stem, in mmpretrain's
-# ImageClassifier. Half of each class trains the weights, the other half the architecture
-# α (alternating one step each); α updates are postponed for the first half of the 2 epochs.
-# Weights: SGD momentum 0.9, lr 0.1 cosine, weight decay 3e-5, gradient clipping 5 (DARTS);
-# α: Adam lr 3e-4, betas (0.5, 0.999), weight decay 1e-3. Batch 64. Where a batch of 64 does
-# not fit in memory, the seed halves the batch and both learning rates (see the pretext
-# configs).
+# ImageClassifier. Half of each class trains the weights, the other half the architecture α
+# (alternating one step each); α updates are postponed for the first half of the 2 epochs. Weights:
+# SGD momentum 0.9, lr 0.1 cosine, weight decay 3e-5, gradient clipping 5 (DARTS); α: Adam lr 3e-4,
+# betas (0.5, 0.999), weight decay 1e-3. Batch 64. Where a batch of 64 does not fit in memory,
+# UnNAS supp. §B.1 halves the batch and both learning rates (see the pretext configs).
 _base_ = [
     'mmpretrain::_base_/datasets/imagenet_bs64.py',
     'mmpretrain::_base_/default_runtime.py'

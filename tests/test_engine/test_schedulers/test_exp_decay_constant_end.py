@@ -1,4 +1,4 @@
-"""Exponential decay with a constant ending (BigNAS seed §B) against its closed form."""
+"""Exponential decay with a constant ending (BigNAS supp. §B) against its closed form."""
 import pytest
 import torch
 from mmengine.optim import OptimWrapper
