@@ -32,8 +32,8 @@ def test_imagenet_search_settings(repo_root, name, dataset):
     weights = cfg.optim_wrapper.weights.optimizer
     assert (weights.type, weights.lr, weights.momentum, weights.weight_decay) == \
         ('SGD', lr, 0.9, 3e-5)
-    arch = cfg.optim_wrapper.architecture.optimizer
-    assert (arch.type, arch.lr, tuple(arch.betas), arch.weight_decay) == \
+    arch_optim = cfg.optim_wrapper.architecture.optimizer
+    assert (arch_optim.type, arch_optim.lr, tuple(arch_optim.betas), arch_optim.weight_decay) == \
         ('Adam', arch_lr, (0.5, 0.999), 1e-3)
     cosine, = cfg.param_scheduler.weights
     assert cosine.type == 'CosineAnnealingLR' and cosine.T_max == epochs
