@@ -24,6 +24,7 @@ from mmengine.runner import Runner
 from mmengine.utils import mkdir_or_exist
 
 from mmnas.registry import HOOKS
+from mmnas.utils.atomic import atomic_path
 
 
 def _to_image_frame(boxes: LiDARInstance3DBoxes) -> LiDARInstance3DBoxes:
@@ -125,4 +126,5 @@ class BEVVisualizationHook(Det3DVisualizationHook):
                 self._visualizer.add_image('test sample', drawing, step=self._test_index)
             else:
                 name = osp.splitext(osp.basename(data_sample.lidar_path))[0]
-                mmcv.imwrite(drawing[..., ::-1], osp.join(out_dir, f'{name}.png'))
+                with atomic_path(osp.join(out_dir, f'{name}.png')) as tmp:
+                    mmcv.imwrite(drawing[..., ::-1], tmp)

@@ -17,6 +17,7 @@ from typing import Dict, List
 
 import numpy as np
 
+from mmnas.utils.atomic import atomic_write_text
 from mmnas.utils.cli import run_tool
 from mmnas.utils.config_check import ConfigError
 
@@ -45,8 +46,8 @@ def write_subset(root: str, num_classes: int, seed: int = 0, suffix: str = '100c
     chosen = sorted(np.random.RandomState(seed).choice(labels, num_classes, replace=False))
     new_label = {int(old): new for new, old in enumerate(chosen)}
     synsets = {int(label): synset_of(path) for path, label in train}
-    with open(osp.join(root, 'meta', f'classes_{suffix}.txt'), 'w') as f:
-        f.writelines(f'{synsets[old]}\n' for old in new_label)
+    atomic_write_text(osp.join(root, 'meta', f'classes_{suffix}.txt'),
+                      ''.join(f'{synsets[old]}\n' for old in new_label))
     counts = {}
     for split in ('train', 'val'):
         source = osp.join(root, 'meta', f'{split}.txt')
@@ -54,8 +55,8 @@ def write_subset(root: str, num_classes: int, seed: int = 0, suffix: str = '100c
             continue
         rows = [(path, new_label[int(label)]) for path, label in read_list(source)
                 if int(label) in new_label]
-        with open(osp.join(root, 'meta', f'{split}_{suffix}.txt'), 'w') as f:
-            f.writelines(f'{path} {label}\n' for path, label in rows)
+        atomic_write_text(osp.join(root, 'meta', f'{split}_{suffix}.txt'),
+                          ''.join(f'{path} {label}\n' for path, label in rows))
         counts[split] = len(rows)
     return counts
 

@@ -22,12 +22,13 @@ figure or by a box-shaped occluder are labelled ``v=1``, those outside the image
 ``area`` the number of its pixels that stay visible.
 """
 import json
-import os
 import os.path as osp
 from typing import Dict, List, Tuple
 
 import cv2
 import numpy as np
+
+from mmnas.utils.atomic import atomic_write_text
 
 from .drawing import add_noise, jitter_color, sample_rng, vertical_gradient, write_jpeg
 
@@ -313,6 +314,4 @@ def _detection_from(bbox: List[float], image_id: int, rng: np.random.Generator) 
 
 def _write_json(path: str, content) -> None:
     """Write ``content`` as compact JSON, creating the folder first."""
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    with open(path, 'w') as f:
-        json.dump(content, f, separators=(',', ':'))
+    atomic_write_text(path, json.dumps(content, separators=(',', ':')))

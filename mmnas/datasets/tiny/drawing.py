@@ -4,13 +4,13 @@ Every generator paints an image and, where the format has one, a label map in th
 so that the pixels of a class and its label can never disagree. Colours are BGR because the
 images are written with OpenCV.
 """
-import os
-import os.path as osp
 import zlib
 from typing import Sequence, Tuple
 
 import cv2
 import numpy as np
+
+from mmnas.utils.atomic import atomic_path
 
 Color = Tuple[int, int, int]
 
@@ -167,14 +167,16 @@ def regular_polygon(center: Tuple[float, float],
 
 
 def write_png(path: str, image: np.ndarray) -> None:
-    """Write ``image`` (BGR or single-channel uint8) as PNG, creating the folder first."""
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    if not cv2.imwrite(path, image):
-        raise OSError(f'could not write {path}')
+    """Write ``image`` (BGR or single-channel uint8) as PNG, creating the folder first; the
+    file appears complete or not at all."""
+    with atomic_path(path) as tmp:
+        if not cv2.imwrite(tmp, image):
+            raise OSError(f'could not write {path}')
 
 
 def write_jpeg(path: str, image: np.ndarray, quality: int = 92) -> None:
-    """Write a BGR uint8 ``image`` as baseline JPEG, creating the folder first."""
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    if not cv2.imwrite(path, image, [cv2.IMWRITE_JPEG_QUALITY, quality]):
-        raise OSError(f'could not write {path}')
+    """Write a BGR uint8 ``image`` as baseline JPEG, creating the folder first; the file
+    appears complete or not at all."""
+    with atomic_path(path) as tmp:
+        if not cv2.imwrite(tmp, image, [cv2.IMWRITE_JPEG_QUALITY, quality]):
+            raise OSError(f'could not write {path}')

@@ -20,12 +20,13 @@ The stock ``ImageNet`` class defaults to the 1000 ImageNet names; pass the subse
 ``classes='<root>/meta/classes.txt'`` (or ``metainfo=dict(classes=CLASS_NAMES[:k])``) and set
 the head's ``num_classes`` to the subset size.
 """
-import os
 import os.path as osp
 from typing import Dict, List, Tuple
 
 import cv2
 import numpy as np
+
+from mmnas.utils.atomic import atomic_write_text
 
 from .drawing import add_noise, jitter_color, regular_polygon, sample_rng, write_jpeg
 
@@ -156,9 +157,7 @@ def make_tiny_imagenet(root: str,
                 write_jpeg(osp.join(root, split, relative), render_shape_image(rng, label, size))
                 lines.append(f'{relative} {label}\n')
                 written[split].append(relative)
-        os.makedirs(osp.join(root, 'meta'), exist_ok=True)
-        with open(osp.join(root, 'meta', f'{split}.txt'), 'w') as f:
-            f.writelines(lines)
-    with open(osp.join(root, 'meta', 'classes.txt'), 'w') as f:
-        f.writelines(f'{name}\n' for name in CLASS_NAMES[:num_classes])
+        atomic_write_text(osp.join(root, 'meta', f'{split}.txt'), ''.join(lines))
+    atomic_write_text(osp.join(root, 'meta', 'classes.txt'),
+                      ''.join(f'{name}\n' for name in CLASS_NAMES[:num_classes]))
     return written

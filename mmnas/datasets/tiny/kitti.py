@@ -46,6 +46,8 @@ import cv2
 import numpy as np
 from mmengine.registry import DefaultScope
 
+from mmnas.utils.atomic import atomic_write_text
+
 from .drawing import jitter_color, sample_rng, vertical_gradient, write_png
 
 #: The three classes of the stock ``kitti-3d-3class`` configs.
@@ -681,6 +683,4 @@ def make_tiny_kitti(root: str,
 
 def _write_text(path: str, text: str) -> None:
     """Write ``text`` to ``path``, creating the folder first."""
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    with open(path, 'w') as f:
-        f.write(text)
+    atomic_write_text(path, text)
