@@ -103,14 +103,6 @@ def build_stem(stem: str, in_channels: int, channels: int,
                          norm(norm_cfg, 3 * channels)), None
 
 
-def check_out_indices(out_indices: Sequence[int], num_cells: int) -> Tuple[int, ...]:
-    indices = tuple(i + num_cells if i < 0 else i for i in out_indices)
-    if not indices or any(not 0 <= i < num_cells for i in indices):
-        raise ConfigError(f'DARTS out_indices={tuple(out_indices)}: expected cell indices in '
-                          f'[-{num_cells}, {num_cells - 1}]')
-    return indices
-
-
 class _DARTSBase(SearchableBackbone):
     """Stem, cells and outputs shared by the supernet and the fixed network."""
 
@@ -136,7 +128,7 @@ class _DARTSBase(SearchableBackbone):
 
     def _set_outputs(self, layout: CellLayout, out_indices: Sequence[int]) -> None:
         self.feature_info = layout.feature_info()
-        self.out_indices = check_out_indices(out_indices, len(layout.cells))
+        self.out_indices = self.normalize_out_indices(out_indices, len(layout.cells))
         self._out_order = sorted(self.out_indices)
 
 

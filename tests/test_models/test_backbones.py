@@ -7,7 +7,7 @@ import torch
 
 from mmnas.models import SearchableBackbone
 from mmnas.registry import MODELS
-from mmnas.utils import register_all_modules
+from mmnas.utils import ConfigError, register_all_modules
 
 register_all_modules(init_default_scope_=False)
 
@@ -82,3 +82,16 @@ def test_backbone(name):
     with torch.no_grad():
         for a, b in zip(net.forward_derived(x), rebuilt(x)):
             torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize('name', registered_backbones())
+def test_negative_out_indices_count_from_the_end(name):
+    cfg, shape = TINY[name]
+    if 'out_indices' not in inspect.signature(MODELS.get(name)).parameters:
+        pytest.skip(f'{name} has one fixed output')
+    net = MODELS.build(dict(type=name, **dict(cfg, out_indices=(-1, 0))))
+    num_outputs = len(net.feature_info)
+    assert net.out_indices == (num_outputs - 1, 0)
+    assert net(torch.randn(1, *shape))[0].shape[1] == net.feature_info[-1].num_chs
+    with pytest.raises(ConfigError, match=rf'{name}: out_indices \({num_outputs},\) must index'):
+        MODELS.build(dict(type=name, **dict(cfg, out_indices=(num_outputs, ))))
