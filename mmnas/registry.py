@@ -44,8 +44,7 @@ METHOD_PACKAGES = ['mmnas.hrnas', 'mmnas.bignas', 'mmnas.densenas', 'mmnas.unnas
 #: registry is imported then), only not lazily; tests/test_registry.py keeps the table whole.
 METHOD_TYPES: Dict[str, Dict[str, str]] = {
     'model': {
-        **dict.fromkeys(('HRNASSuperNet', 'LightweightTransformer', 'SqueezeExcitation'),
-                        'mmnas.hrnas'),
+        **dict.fromkeys(('HRNASSuperNet', 'LightweightTransformer'), 'mmnas.hrnas'),
         **dict.fromkeys(('BigNASSuperNet', 'SoftTargetKLDivLoss', 'SoftTargetMSELoss'),
                         'mmnas.bignas'),
         **dict.fromkeys(('DenseNASRouted', 'DenseNASNet'), 'mmnas.densenas'),

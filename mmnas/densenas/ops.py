@@ -1,27 +1,29 @@
-"""The operations of the DenseNAS search spaces, by name, built from mmcv / mmpretrain layers.
+"""The operations of the DenseNAS search spaces, by name: the shared blocks of mmnas.models and
+mmpretrain's ResNet blocks.
 
 =================  ==============================================================
 name               operation
 =================  ==============================================================
-``ir_k{k}_e{e}``   MobileNetV2 inverted residual (mmpretrain ``InvertedResidual``):
+``ir_k{k}_e{e}``   MobileNetV2 inverted residual (:class:`~mmnas.models.InvertedResidual`):
                    1×1 expansion to ``e·C_in`` (none for ``e = 1``), k×k depthwise,
                    linear 1×1 projection; identity shortcut when shapes allow
 ``basic``          ResNet basic block (mmpretrain ``BasicBlock``), projection shortcut
                    (1×1 conv + BN) when stride or width changes
 ``bottleneck``     ResNet bottleneck (mmpretrain ``Bottleneck``, expansion 4: the inner
                    width is ``C_out / 4``), projection shortcut as above
-``conv_k{k}``      k×k convolution + BN + activation (stems and tails)
+``conv_k{k}``      k×k convolution + BN + activation (:class:`~mmnas.models.ConvBNAct`;
+                   stems and tails)
 ``skip``           identity; only where input and output shapes are equal
 =================  ==============================================================
 """
 import re
 from typing import Optional
 
-from mmcv.cnn import ConvModule, build_conv_layer, build_norm_layer
+from mmcv.cnn import build_conv_layer, build_norm_layer
 from mmpretrain.models.backbones.resnet import BasicBlock, Bottleneck
-from mmpretrain.models.utils import InvertedResidual
 from torch import nn
 
+from mmnas.models import ConvBNAct, InvertedResidual
 from mmnas.utils.config_check import ConfigError
 
 _IR = re.compile(r'ir_k(\d+)_e(\d+)$')
@@ -74,8 +76,8 @@ def build_op(name: str,
     conv = _CONV.match(name)
     if conv:
         kernel = int(conv.group(1))
-        return ConvModule(in_channels, out_channels, kernel, stride, kernel // 2,
-                          conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg)
+        return ConvBNAct(in_channels, out_channels, kernel, stride, conv_cfg=conv_cfg,
+                         norm_cfg=norm_cfg, act_cfg=act_cfg)
     block = BasicBlock if name == 'basic' else Bottleneck
     if name == 'bottleneck' and out_channels % 4:
         raise ConfigError(f'DenseNAS operation bottleneck: output width {out_channels} is not '

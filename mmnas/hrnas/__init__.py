@@ -1,7 +1,7 @@
 """HR-NAS (Ding et al., CVPR 2021): a high-resolution multi-branch supernet of searching
 blocks (mixed-kernel inverted residuals + lightweight transformers) shrunk during training by
 a FLOPs-weighted L1 penalty on BN scales."""
-from .context import LightweightTransformer, SqueezeExcitation
+from .context import LightweightTransformer
 from .hooks import ProgressiveShrinkHook
 from .searching_block import KernelBranch, SearchingBlock
 from .shrinking import (ScaleGroup, apply_plan, l1_penalty, penalty_weights, plan_for_arch,
@@ -10,7 +10,7 @@ from .supernet import CITYSCAPES_STAGES, HRNASSuperNet
 from .visualization import draw_arch
 
 __all__ = [
-    'HRNASSuperNet', 'SearchingBlock', 'KernelBranch', 'LightweightTransformer', 'SqueezeExcitation',
+    'HRNASSuperNet', 'SearchingBlock', 'KernelBranch', 'LightweightTransformer',
     'CITYSCAPES_STAGES', 'ProgressiveShrinkHook', 'ScaleGroup', 'scale_groups',
     'penalty_weights', 'l1_penalty', 'plan_shrink', 'plan_for_arch', 'apply_plan', 'draw_arch'
 ]

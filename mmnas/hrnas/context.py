@@ -2,7 +2,9 @@
 
 Each maps a feature map to a refined one of the same shape, ``(N, C, H, W) → (N, C, H, W)``,
 and sits on the identity path of a searching block. The lightweight transformer is the
-paper's choice; squeeze-and-excitation and mmcv's ``NonLocal2d`` are its Table 2 baselines.
+paper's choice; squeeze-and-excitation (the SE row of HR-NAS supp. Table 2: the shared
+:class:`~mmnas.models.layers.SqueezeExcitation`, ReLU and sigmoid, a quarter of C) and mmcv's
+``NonLocal2d`` are its Table 2 baselines.
 """
 from typing import List
 
@@ -173,24 +175,3 @@ class LightweightTransformer(nn.Module):
             seq = seq.transpose(1, 2)
         feat = self.output_norm(self.output_proj(seq.reshape(n, self.num_tokens, s, s)))
         return x + F.interpolate(feat, (h, w), mode='bilinear', align_corners=False)
-
-
-@MODELS.register_module()
-class SqueezeExcitation(nn.Module):
-    """Squeeze-and-excitation (the SE row of HR-NAS supp. Table 2): channel gates from pooled
-    features. ``(N, C, H, W) → (N, C, H, W)``.
-
-    Args:
-        in_channels: C.
-        ratio: hidden width of the gate as a fraction of C.
-    """
-
-    def __init__(self, in_channels: int, ratio: float = 0.25) -> None:
-        super().__init__()
-        hidden = max(1, int(round(in_channels * ratio)))
-        self.reduce = nn.Conv2d(in_channels, hidden, 1)
-        self.expand = nn.Conv2d(hidden, in_channels, 1)
-
-    def forward(self, x: Tensor) -> Tensor:
-        gate = self.expand(F.relu(self.reduce(x.mean((2, 3), keepdim=True)), inplace=True))
-        return x * torch.sigmoid(gate)

@@ -17,10 +17,10 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
-from mmcv.cnn import ConvModule, build_activation_layer
+from mmcv.cnn import build_activation_layer
 from torch import Tensor, nn
 
-from mmnas.models import FeatureInfo, SearchableBackbone
+from mmnas.models import ConvBNAct, FeatureInfo, SearchableBackbone
 from mmnas.registry import MODELS
 from mmnas.structures import ArchSpec, jsonable_config
 from mmnas.utils.config_check import ConfigError
@@ -164,10 +164,10 @@ class HRNASSuperNet(SearchableBackbone):
         self._arch: Dict[str, Mapping] = dict(arch or {})
 
         self.stem = nn.Sequential(
-            ConvModule(in_channels, stem_channels, 3, stem_strides[0], 1,
-                       norm_cfg=norm_cfg, act_cfg=act_cfg),
-            ConvModule(stem_channels, stem_channels, 3, stem_strides[1], 1,
-                       norm_cfg=norm_cfg, act_cfg=act_cfg))
+            ConvBNAct(in_channels, stem_channels, 3, stem_strides[0], norm_cfg=norm_cfg,
+                      act_cfg=act_cfg),
+            ConvBNAct(stem_channels, stem_channels, 3, stem_strides[1], norm_cfg=norm_cfg,
+                      act_cfg=act_cfg))
         self.fusions = nn.ModuleList()
         self.stages = nn.ModuleList()
         prev = [stem_channels]

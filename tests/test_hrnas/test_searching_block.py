@@ -4,7 +4,8 @@ import pytest
 import torch
 from torch import nn
 
-from mmnas.hrnas import LightweightTransformer, SearchingBlock, SqueezeExcitation
+from mmnas.hrnas import LightweightTransformer, SearchingBlock
+from mmnas.models import SqueezeExcitation
 
 
 def independent_reference(block: SearchingBlock) -> nn.Module:
@@ -97,3 +98,12 @@ def test_transformer_rejects_bad_settings():
         LightweightTransformer(8, tokens='pixels')
     with pytest.raises(ValueError, match='num_tokens'):
         LightweightTransformer(8, num_tokens=0)
+
+
+def test_se_context_keeps_its_checkpoint_names():
+    """The SE context (now the shared mmnas.models.SqueezeExcitation) keeps the parameter
+    names and shapes HR-NAS checkpoints hold: a quarter of C, with biases."""
+    block = SearchingBlock(8, 8, 1, (3, ), (8, ), context=dict(type='SqueezeExcitation'))
+    shapes = {k: tuple(v.shape) for k, v in block.state_dict().items() if k.startswith('context')}
+    assert shapes == {'context.reduce.weight': (2, 8, 1, 1), 'context.reduce.bias': (2, ),
+                      'context.expand.weight': (8, 2, 1, 1), 'context.expand.bias': (8, )}
