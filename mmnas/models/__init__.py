@@ -4,15 +4,14 @@ layers) the methods build on."""
 from .base_backbone import DifferentiableBackbone, FeatureInfo, SearchableBackbone
 from .elastic_backbone import ElasticBackbone, no_regularization, resize_short_side
 from .layers import ConvBNAct, InvertedResidual, SqueezeExcitation, squeeze_channels
-from .ops import (ElasticBatchNorm2d, ElasticConv2d, ElasticLinear, elastic_slice, pad_channels,
-                  select_batchnorm, select_conv2d, select_linear, slice_state_dict)
+from .ops import (ElasticBatchNorm2d, ElasticConv2d, ElasticLinear, ParamSlice, elastic_slice,
+                  pad_channels, select_batchnorm, select_conv2d, select_linear, slice_state_dict)
 from .utils import get_searchable_backbone, unwrap_model
 
 __all__ = [
     'FeatureInfo', 'SearchableBackbone', 'DifferentiableBackbone', 'ElasticBackbone',
-    'resize_short_side', 'no_regularization', 'ConvBNAct', 'SqueezeExcitation', 'squeeze_channels',
-    'InvertedResidual',
-    'select_conv2d', 'select_batchnorm', 'select_linear', 'ElasticConv2d', 'ElasticBatchNorm2d',
-    'ElasticLinear', 'elastic_slice', 'slice_state_dict', 'pad_channels',
-    'get_searchable_backbone', 'unwrap_model'
+    'resize_short_side', 'no_regularization', 'ConvBNAct', 'SqueezeExcitation',
+    'squeeze_channels', 'InvertedResidual', 'select_conv2d', 'select_batchnorm', 'select_linear',
+    'ParamSlice', 'ElasticConv2d', 'ElasticBatchNorm2d', 'ElasticLinear', 'elastic_slice',
+    'slice_state_dict', 'pad_channels', 'get_searchable_backbone', 'unwrap_model'
 ]
