@@ -2,9 +2,9 @@
 
 Each maps a feature map to a refined one of the same shape, ``(N, C, H, W) → (N, C, H, W)``,
 and sits on the identity path of a searching block. The lightweight transformer is the
-paper's choice; squeeze-and-excitation (the SE row of HR-NAS supp. Table 2: the shared
-:class:`~mmnas.models.layers.SqueezeExcitation`, ReLU and sigmoid, a quarter of C) and mmcv's
-``NonLocal2d`` are its Table 2 baselines.
+paper's choice; squeeze-and-excitation (the shared
+:class:`~mmnas.models.layers.SqueezeExcitation`: ReLU, sigmoid gate, a quarter of C) and mmcv's
+``NonLocal2d`` are its baselines in HR-NAS supp. Table 2.
 """
 from typing import List
 
