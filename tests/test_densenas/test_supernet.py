@@ -30,18 +30,6 @@ def test_connections_follow_stage_and_resolution_rules(tiny_space):
         torch.testing.assert_close(sum(probs[(i, j)] for j in outs), torch.tensor(1.0))
 
 
-def test_the_seed_spaces(tiny_space):
-    mbv2 = DenseNASRouted('mbv2')
-    assert len(mbv2.nodes) == 1 + 17 + 1
-    assert max(len(o) for o in mbv2.out_edges) == 4
-    for i, j in mbv2.edges:
-        assert mbv2.nodes[j]['stage'] - mbv2.nodes[i]['stage'] <= 1
-        assert mbv2.nodes[j]['stride'] // mbv2.nodes[i]['stride'] in (1, 2)
-    assert len(mbv2.candidate_ops) == 7
-    resnet = DenseNASRouted('resnet', init_cfg=None)
-    assert resnet.candidate_ops == ('basic', 'skip')
-
-
 @pytest.mark.parametrize('change, message', [
     (dict(blocks=[dict(channels=8, stride=2, stage=1, num_layers=0),
                   dict(channels=8, stride=8, stage=2, num_layers=0)]),
