@@ -139,3 +139,18 @@ def test_a_cost_table_from_another_space_is_reported(tiny_space, tmp_path):
         DenseNASCostModel(net, (3, 32, 32), str(path))
     with pytest.raises(ConfigError, match='does not exist'):
         DenseNASCostModel(net, (3, 32, 32), str(tmp_path / 'missing.json'))
+
+
+def test_skip_cost_regularisation_prices_skip_at_a_fraction_of_the_first_candidate(tiny_space):
+    """The released ResNet search's skip_reg: skip costs a tenth of the layer's first op."""
+    net = DenseNASRouted(tiny_space)
+    plain = DenseNASCostModel(net, (3, 32, 32))
+    reg = DenseNASCostModel(net, (3, 32, 32), plain.table, skip_cost=0.1)
+    skip = net.candidate_ops.index('skip')
+    for free, priced in zip(plain.layers, reg.layers):
+        assert float(free[skip]) == 0
+        assert float(priced[skip]) == pytest.approx(0.1 * float(priced[0]))
+        torch.testing.assert_close(free[:skip], priced[:skip])
+    assert float(reg(net)) > float(plain(net))
+    with pytest.raises(ConfigError, match='skip_cost=2'):
+        DenseNASCostModel(net, (3, 32, 32), plain.table, skip_cost=2)
