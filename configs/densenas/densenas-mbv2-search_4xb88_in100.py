@@ -74,7 +74,8 @@ train_cfg = dict(
     arch_dataloader=arch_dataloader,
     arch_updater=dict(type='mmnas.DenseNASArchUpdater', loss_weight=0.15, tau=15.0,
                       cost_cfg=cost_cfg),
-    val_interval=10)
+    val_begin=121,
+    val_interval=1)
 val_cfg = dict()
 test_cfg = dict()
 
@@ -96,5 +97,10 @@ model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameter
 auto_scale_lr = dict(base_batch_size=352)
 default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3),
                      rng_state=dict(type='mmnas.RNGStateHook'))
+
+# From (0-based) epoch 120 on, every epoch validates the derived network and the best two are
+# kept as arch_top1.json / arch_top2.json (with accuracy and cost) in the work dir.
+custom_hooks = [dict(type='mmnas.DenseNASTopKHook', start_epoch=120, k=2,
+                     input_shape=(3, 224, 224))]
 
 search_cfg = dict(type='mmnas.DeriveArchLoop', input_shape=(3, 224, 224))

@@ -18,9 +18,12 @@ test_dataloader = val_dataloader
 train_cfg = dict(
     max_epochs=70,
     arch_start=10,
+    val_begin=51,
     arch_dataloader=dict(batch_size=128),
     arch_updater=dict(loss_weight=0.2, tau=3500.0, cost_cfg=cost_cfg))
 param_scheduler = dict(
     weights=[dict(type='CosineAnnealingLR', T_max=70, eta_min=1e-4, by_epoch=True, begin=0,
                   end=70)])
 auto_scale_lr = dict(base_batch_size=512)
+custom_hooks = [dict(type='mmnas.DenseNASTopKHook', start_epoch=50, k=2,
+                     input_shape=(3, 224, 224))]

@@ -48,13 +48,19 @@ def test_resnet_space_networks_match_table1_and_the_published_flops(repo_root, n
     assert cfg.train_dataloader.batch_size * 8 == 1024
 
 
-@pytest.mark.parametrize('name, space, epochs, start, loss_weight, tau, metric', [
-    ('densenas-mbv2-search_4xb88_in100.py', 'mbv2', 150, 50, 0.15, 15.0, 'latency'),
-    ('densenas-resnet-search_4xb128_in100.py', 'resnet', 70, 10, 0.2, 3500.0, 'flops'),
+@pytest.mark.parametrize('name, space, epochs, start, val_start, loss_weight, tau, metric', [
+    ('densenas-mbv2-search_4xb88_in100.py', 'mbv2', 150, 50, 120, 0.15, 15.0, 'latency'),
+    ('densenas-resnet-search_4xb128_in100.py', 'resnet', 70, 10, 50, 0.2, 3500.0, 'flops'),
 ])
-def test_search_configs_follow_the_seed(repo_root, name, space, epochs, start, loss_weight,
-                                        tau, metric):
+def test_search_configs_follow_the_seed(repo_root, name, space, epochs, start, val_start,
+                                        loss_weight, tau, metric):
     cfg = load(repo_root, name)
+    # The released search validates the derived network every epoch from val_start_epoch on
+    # and keeps the best two.
+    [hook] = cfg.custom_hooks
+    assert (hook.type, hook.start_epoch, hook.k) == ('mmnas.DenseNASTopKHook', val_start, 2)
+    assert (cfg.train_cfg.val_begin, cfg.train_cfg.val_interval) == (val_start + 1, 1)
+    assert cfg.model.backbone.search_space == space
     backbone = DenseNASRouted(cfg.model.backbone.search_space, init_cfg=None)
     assert cfg.model.head.in_channels == backbone.nodes[-1]['channels']
     assert cfg.model.head.num_classes == 100
