@@ -1,12 +1,14 @@
 """The two search spaces against the values of the authors' released search configurations
 (imagenet_search_cfg_mbv2.yaml / imagenet_search_cfg_resnet.yaml): widths, feature-map sizes,
 stages, layers per block, connection counts, head and layer candidates, stem and tail."""
+import os.path as osp
+
 import pytest
 import torch
 from mmcv.cnn import ConvModule
 from torch import nn
 
-from mmnas.densenas import DenseNASRouted
+from mmnas.densenas import DenseNASCostModel, DenseNASRouted
 
 #: Per space: block widths (B_0 first, the ending block last), feature-map side at 224,
 #: stage, layers per block, connections per stage, softmax temperature, head candidates,
@@ -118,3 +120,17 @@ def test_mbv2_supernet_runs_and_derives_searched_heads():
     net.sample_ops(1)
     out, = net(torch.randn(2, 3, 32, 32))
     assert out.shape == (2, 1984, 1, 1)
+
+
+def test_shipped_cpu_latency_table_covers_the_mbv2_space(repo_root):
+    """The latency table shipped with the configs has every (operation, shape) of the
+    released MobileNetV2 space at 3×224×224, measured at the released batch 32."""
+    path = osp.join(repo_root, 'configs', 'densenas', 'cost_tables',
+                    'densenas-mbv2_latency_cpu-bs32.json')
+    net = DenseNASRouted('mbv2', init_cfg=None)
+    model = DenseNASCostModel(net, (3, 224, 224), path)
+    assert model.table.metric == 'latency' and model.table.meta['batch_size'] == 32
+    assert model.table.meta['input_shape'] == [3, 224, 224]
+    _, entries = net.cost_graph((3, 224, 224))
+    assert set(entries) <= set(model.table.entries)
+    assert float(model(net)) > 0
