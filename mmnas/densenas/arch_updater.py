@@ -1,11 +1,11 @@
 """DenseNASArchUpdater: the dropping-path search rule of DenseNAS (DenseNAS supp. §A.3) with its
 cost-aware loss, run by :class:`~mmnas.engine.runner.bilevel_loop.BilevelTrainLoop`.
 
-- Weight step (:meth:`before_weight_step`): one candidate per basic layer is drawn from
-  ``softmax(α)`` and only it runs (α is uniform during the weight-only warm-up, so the draw is
-  uniform then, as in DenseNAS supp. §A.3).
-- Architecture step (:meth:`step`): two candidates per layer are drawn and run, weighted by
-  their renormalised ``softmax(α)``; the loss is
+- Weight step (:meth:`before_weight_step`): one candidate per basic layer and per searched
+  head is drawn from ``softmax(α)`` and only it runs (α is uniform during the weight-only
+  warm-up, so the draw is uniform then, as in DenseNAS supp. §A.3).
+- Architecture step (:meth:`step`): two candidates per layer and head are drawn and run,
+  weighted by their renormalised ``softmax(α)``; the loss is
   ``task + λ · log(cost) / log(τ)`` with ``cost`` the expected network cost
   (:class:`DenseNASCostModel`, chained by default); after the optimiser step only the drawn
   entries of α keep their update, shifted by the re-balancing bias of DenseNAS supp. eq. (1), so
@@ -35,9 +35,11 @@ class DenseNASArchUpdater(BaseArchUpdater):
         loss_weight: λ of the cost term (DenseNAS: 0.15 with latency, 0.2 with FLOPs).
         tau: τ, in the cost's unit (DenseNAS: 15 ms; 1700 or 3500 MFLOPs for ResNet).
         cost_cfg: ``dict(table=path or None, input_shape=(C, H, W), estimation='chained' or
-            'local')``: ``table`` is a file from ``tools/build_cost_table.py`` (``None``: the
-            FLOPs of the supernet's operations, counted at the first step); other keys of the
-            config's ``cost_cfg`` (``metric``, ``batch_size``, for the tool) are ignored here.
+            'local', expectation='sampled' or 'all', skip_cost=None or fraction)``: ``table``
+            is a file from ``tools/build_cost_table.py`` (``None``: the FLOPs of the
+            supernet's operations, counted at the first step); the others are those of
+            :class:`DenseNASCostModel`; other keys of the config's ``cost_cfg`` (``metric``,
+            ``batch_size``, for the tool) are ignored here.
         num_sampled: candidates per layer in an architecture step (DenseNAS supp. §A.3: 2).
     """
 
@@ -51,16 +53,20 @@ class DenseNASArchUpdater(BaseArchUpdater):
         if num_sampled < 1:
             raise ConfigError(f'DenseNASArchUpdater: num_sampled={num_sampled} must be >= 1')
         cost_cfg = dict(cost_cfg or {})
-        unknown = set(cost_cfg) - {'table', 'input_shape', 'estimation', 'metric', 'batch_size'}
+        unknown = set(cost_cfg) - {'table', 'input_shape', 'estimation', 'expectation',
+                                   'skip_cost', 'metric', 'batch_size'}
         if unknown:
             raise ConfigError(f'DenseNASArchUpdater: cost_cfg has unknown keys '
-                              f'{sorted(unknown)}; expected table, input_shape, estimation')
+                              f'{sorted(unknown)}; expected table, input_shape, estimation, '
+                              'expectation, skip_cost')
         self.loss_weight = loss_weight
         self.tau = tau
         self.num_sampled = num_sampled
         self.table = cost_cfg.get('table')
         self.input_shape = tuple(cost_cfg.get('input_shape', (3, 224, 224)))
         self.estimation = cost_cfg.get('estimation', 'chained')
+        self.expectation = cost_cfg.get('expectation', 'sampled')
+        self.skip_cost = cost_cfg.get('skip_cost')
         self._cost_model: Optional[DenseNASCostModel] = None
 
     @staticmethod
@@ -75,7 +81,8 @@ class DenseNASArchUpdater(BaseArchUpdater):
         """The cost model of the supernet, built (and its table read or counted) once."""
         if self._cost_model is None:
             self._cost_model = DenseNASCostModel(self.backbone(model), self.input_shape,
-                                                 self.table, self.estimation)
+                                                 self.table, self.estimation,
+                                                 self.expectation, self.skip_cost)
         return self._cost_model
 
     def loss(self, model: nn.Module, batch) -> Tuple[Tensor, Dict[str, Tensor]]:
@@ -89,14 +96,15 @@ class DenseNASArchUpdater(BaseArchUpdater):
     def step(self, model: nn.Module, arch_batch, train_batch,
              optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
         backbone = self.backbone(model)
-        sampled = backbone.sample_ops(self.num_sampled)
-        before = [alpha.detach().clone() for alpha in backbone.alphas]
+        sampled = backbone.sample_ops(self.num_sampled) + backbone.active_head_ops
+        alphas = list(backbone.alphas) + list(backbone.head_alphas)
+        before = [alpha.detach().clone() for alpha in alphas]
         try:
             log_vars = super().step(model, arch_batch, train_batch, optim_wrapper)
         finally:
             backbone.reset_ops()
         with torch.no_grad():
-            for alpha, old, ops in zip(backbone.alphas, before, sampled):
+            for alpha, old, ops in zip(alphas, before, sampled):
                 alpha.copy_(rebalance_alpha(old, alpha, torch.tensor(ops, device=alpha.device)))
         return log_vars
 

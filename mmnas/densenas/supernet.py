@@ -5,13 +5,15 @@ block ``B_{N+1}``, widths growing with depth. Block ``i`` connects forward to up
 following blocks; every connection ``i → j`` has a shape-alignment head ``head_ij`` and a
 transition probability ``p_ij = softmax(β_i / T)_j`` over ``i``'s outgoing connections. The
 input of block ``j`` is ``Σ_i p_ij · head_ij(x_i)``; it then runs its basic layers, each a
-mixture of candidate operations weighted by ``softmax(α_ℓ)``.
+mixture of candidate operations weighted by ``softmax(α_ℓ)``. A head is one fixed operation or,
+where the space lists several, a mixed operation with its own α over them (DenseNAS supp.
+A.2), sampled, re-balanced and derived like a basic layer.
 
 Three ways to run (set by the search, see :class:`DenseNASArchUpdater`):
 
 - mixed (default): every operation, weighted by ``softmax(α)``;
-- sampled (:meth:`sample_ops`): one operation per layer (dropping-path weight step), or two
-  weighted by their renormalised ``softmax(α)`` (architecture step);
+- sampled (:meth:`sample_ops`): one operation per layer and searched head (dropping-path
+  weight step), or two weighted by their renormalised ``softmax(α)`` (architecture step);
 - derived (:meth:`forward_derived`, a separate call that changes nothing): only the derived
   path and operations, exactly the network :meth:`export` hands back.
 """
@@ -32,7 +34,7 @@ from .routing import Edge, viterbi
 from .search_space import SPACES
 
 _SPACE_KEYS = {'stem', 'blocks', 'head_op', 'candidate_ops', 'max_connections', 'temperature',
-               'act_cfg'}
+               'act_cfg', 'derive_ending'}
 _BLOCK_KEYS = {'channels', 'stride', 'stage', 'num_layers', 'head_op'}
 
 
@@ -50,7 +52,8 @@ def cost_key(op: str, in_channels: int, size: Tuple[int, int], out_channels: int
 
 
 class MixedLayer(nn.Module):
-    """A basic layer: candidate operations of equal input and output shape ``(N, C, H, W)``.
+    """Candidate operations of equal shapes, ``(N, C_in, H, W) → (N, C_out, H/s, W/s)``: a
+    basic layer (``C_in = C_out``, ``s = 1``) or a searched head.
 
     ``forward(x, alpha, active)``: with ``active=None`` the ``softmax(α)``-weighted sum of all
     candidates; with one index, only that candidate; with several, their sum weighted by
@@ -58,9 +61,10 @@ class MixedLayer(nn.Module):
     """
 
     def __init__(self, op_names: Sequence[str], channels: int, norm_cfg: dict,
-                 act_cfg: dict) -> None:
+                 act_cfg: dict, out_channels: Optional[int] = None, stride: int = 1) -> None:
         super().__init__()
-        self.ops = nn.ModuleList(build_op(name, channels, channels, 1, norm_cfg, act_cfg)
+        out_channels = channels if out_channels is None else out_channels
+        self.ops = nn.ModuleList(build_op(name, channels, out_channels, stride, norm_cfg, act_cfg)
                                  for name in op_names)
 
     def forward(self, x: Tensor, alpha: Tensor, active: Optional[Sequence[int]]) -> Tensor:
@@ -76,14 +80,17 @@ class MixedLayer(nn.Module):
 
 class RoutingBlock(nn.Module):
     """Block ``j``: a head per incoming connection (``heads[str(i)]``: ``(N, C_i, H_i, W_i) →
-    (N, C_j, H_j, W_j)``) and the basic layers at ``(N, C_j, H_j, W_j)``."""
+    (N, C_j, H_j, W_j)``, one operation or a :class:`MixedLayer` of the searched head
+    candidates) and the basic layers at ``(N, C_j, H_j, W_j)``."""
 
-    def __init__(self, sources: Mapping[int, Tuple[int, int]], channels: int, head_op: str,
-                 num_layers: int, op_names: Sequence[str], norm_cfg: dict,
-                 act_cfg: dict) -> None:
+    def __init__(self, sources: Mapping[int, Tuple[int, int]], channels: int,
+                 head_ops: Sequence[str], num_layers: int, op_names: Sequence[str],
+                 norm_cfg: dict, act_cfg: dict) -> None:
         super().__init__()
         self.heads = nn.ModuleDict({
-            str(i): build_op(head_op, c_in, channels, stride, norm_cfg, act_cfg)
+            str(i): (build_op(head_ops[0], c_in, channels, stride, norm_cfg, act_cfg)
+                     if len(head_ops) == 1 else
+                     MixedLayer(head_ops, c_in, norm_cfg, act_cfg, channels, stride))
             for i, (c_in, stride) in sources.items()
         })
         self.layers = nn.ModuleList(
@@ -105,8 +112,10 @@ class DenseNASRouted(DifferentiableBackbone):
         init_cfg: mmengine initialisation.
 
     Architecture parameters (:meth:`named_arch_parameters`): ``alphas.k`` (one per basic
-    layer, ``(num_candidates,)``, in block order) and ``betas.i`` (one per block with outgoing
-    connections, ``(len(out(i)),)``), both zero (uniform) at the start.
+    layer, ``(num_candidates,)``, in block order), ``head_alphas.k`` (one per connection with
+    a searched head, ``(num_head_candidates,)``, in :attr:`head_edges` order) and ``betas.i``
+    (one per block with outgoing connections, ``(len(out(i)),)``), all zero (uniform) at the
+    start.
 
     Shapes: ``(N, in_channels, H, W) → ((N, C_{N+1}, H / s_{N+1}, W / s_{N+1}),)``.
     """
@@ -137,6 +146,11 @@ class DenseNASRouted(DifferentiableBackbone):
         self.nodes += [dict(b) for b in space['blocks']]
         self.out_edges = self._connect(self.nodes, space['max_connections'])
         self.edges: List[Edge] = [(i, j) for i, js in enumerate(self.out_edges) for j in js]
+        #: The connections whose head is searched (``head_alphas`` order).
+        self.head_edges: List[Edge] = [(i, j) for i, j in self.edges
+                                       if len(self._head_ops(j)) > 1]
+        self._head_k = {e: k for k, e in enumerate(self.head_edges)}
+        self.derive_ending = bool(space.get('derive_ending', True))
 
         layers = [build_op('conv_k3', in_channels, stem['channels'], stem['stride'],
                            self.norm_cfg, act_cfg)]
@@ -153,15 +167,18 @@ class DenseNASRouted(DifferentiableBackbone):
                 for i, _ in self.edges if _ == j
             }
             self.blocks.append(
-                RoutingBlock(sources, node['channels'], self._head_op(j), node['num_layers'],
+                RoutingBlock(sources, node['channels'], self._head_ops(j), node['num_layers'],
                              self.candidate_ops, self.norm_cfg, act_cfg))
             self.layer_index += [(j, layer) for layer in range(node['num_layers'])]
         self.alphas = nn.ParameterList(
             nn.Parameter(torch.zeros(len(self.candidate_ops))) for _ in self.layer_index)
+        self.head_alphas = nn.ParameterList(
+            nn.Parameter(torch.zeros(len(self._head_ops(j)))) for _, j in self.head_edges)
         self.betas = nn.ParameterList(
             nn.Parameter(torch.zeros(len(js))) for js in self.out_edges[:-1])
 
         self._active: Optional[List[Optional[List[int]]]] = None
+        self._active_heads: Optional[List[List[int]]] = None
 
         last = self.nodes[-1]
         self.feature_info = [FeatureInfo(last['channels'], last['stride'],
@@ -188,31 +205,51 @@ class DenseNASRouted(DifferentiableBackbone):
         if len(space['blocks']) < 1 or len(space['candidate_ops']) < 1:
             raise ConfigError('DenseNASRouted: search_space needs at least one block (the ending '
                               'block) and one candidate operation')
-        for name in list(space['candidate_ops']) + [space['head_op']]:
+        for name in list(space['candidate_ops']) + list(self._names(space['head_op'])):
             check_op_name(name)
+        connections = space['max_connections']
+        if not (isinstance(connections, int) and connections >= 1) and not (
+                isinstance(connections, Sequence) and connections
+                and all(isinstance(m, int) and m >= 1 for m in connections)):
+            raise ConfigError(f'DenseNASRouted: search_space.max_connections={connections!r}; '
+                              'expected a positive int or one per stage')
         strides = [space['stem']['stride']]
         for k, block in enumerate(space['blocks']):
             if not isinstance(block, Mapping) or set(block) - _BLOCK_KEYS or not {
                     'channels', 'stride', 'stage', 'num_layers'} <= set(block):
                 raise ConfigError(f'DenseNASRouted: search_space.blocks[{k}] = {block!r}; expected a '
                                   'dict of channels, stride, stage, num_layers (and head_op)')
-            if 'head_op' in block:
-                check_op_name(block['head_op'])
+            for name in self._names(block.get('head_op', ())):
+                check_op_name(name)
             strides.append(block['stride'])
         for k, s in enumerate(strides):
             if s < 1 or s & (s - 1):
                 raise ConfigError(f'DenseNASRouted: block {k} has stride {s}; expected a '
                                   'power of two')
+        if (not isinstance(space['max_connections'], int)
+                and len(space['max_connections']) <= max(b['stage'] for b in space['blocks'][:-1])):
+            raise ConfigError(f'DenseNASRouted: search_space.max_connections has '
+                              f'{len(space["max_connections"])} entries; expected one per stage '
+                              'of the blocks that connect onwards')
         return space
 
     @staticmethod
-    def _connect(nodes: Sequence[dict], max_connections: int) -> List[List[int]]:
-        """``out(i)``: the following blocks ``j ≤ i + M`` at most one stage later and at most
-        one halving of resolution away."""
+    def _names(ops: Union[str, Sequence[str]]) -> Tuple[str, ...]:
+        """A head given as one name or several, as a tuple of names."""
+        return (ops, ) if isinstance(ops, str) else tuple(ops)
+
+    @staticmethod
+    def _connect(nodes: Sequence[dict],
+                 max_connections: Union[int, Sequence[int]]) -> List[List[int]]:
+        """``out(i)``: the following blocks ``j ≤ i + M`` (``M`` of the stage of ``i`` when
+        given per stage) at most one stage later and at most one halving of resolution
+        away."""
         out: List[List[int]] = []
         for i, src in enumerate(nodes):
+            m = (max_connections if isinstance(max_connections, int) else
+                 max_connections[min(src['stage'], len(max_connections) - 1)])
             out.append([
-                j for j in range(i + 1, min(i + 1 + max_connections, len(nodes)))
+                j for j in range(i + 1, min(i + 1 + m, len(nodes)))
                 if 0 <= nodes[j]['stage'] - src['stage'] <= 1
                 and nodes[j]['stride'] // src['stride'] in (1, 2)
                 and nodes[j]['stride'] >= src['stride']
@@ -227,14 +264,16 @@ class DenseNASRouted(DifferentiableBackbone):
                                   'connection (check stages, strides and max_connections)')
         return out
 
-    def _head_op(self, j: int) -> str:
-        return self.nodes[j].get('head_op', self.space['head_op'])
+    def _head_ops(self, j: int) -> Tuple[str, ...]:
+        """The head candidates of the connections into block ``j`` (one: a fixed head)."""
+        return self._names(self.nodes[j].get('head_op', self.space['head_op']))
 
     # ------------------------------------------------------------ architecture parameters
     def named_arch_parameters(self) -> Iterator[Tuple[str, nn.Parameter]]:
-        """α (``alphas.k``) and β (``betas.i``), the parameters of the architecture step."""
+        """α (``alphas.k``, ``head_alphas.k``) and β (``betas.i``), the parameters of the
+        architecture step."""
         for name, param in self.named_parameters():
-            if name.startswith(('alphas.', 'betas.')):
+            if name.startswith(('alphas.', 'head_alphas.', 'betas.')):
                 yield name, param
 
     def arch_parameters(self) -> Iterator[nn.Parameter]:
@@ -251,39 +290,51 @@ class DenseNASRouted(DifferentiableBackbone):
 
     # --------------------------------------------------------------------- search modes
     def sample_ops(self, num: int) -> List[List[int]]:
-        """Draw ``num`` distinct candidates per basic layer from ``softmax(α)`` (all of them
-        if a layer has fewer), run only those from now on, and return them.
+        """Draw ``num`` distinct candidates per basic layer and per searched head from
+        ``softmax(α)`` (all of them if there are fewer), run only those from now on, and
+        return the basic layers' draws (the heads' are :attr:`active_head_ops`).
 
         Rank 0's draw is broadcast, so that every process runs the same sub-network.
         """
+        alphas = list(self.alphas) + list(self.head_alphas)
         with torch.no_grad():
             draws = [
                 torch.multinomial(F.softmax(a.detach().float(), 0), min(num, a.numel()))
-                for a in self.alphas
+                for a in alphas
             ]
         if draws:
             flat = torch.cat(draws)
             broadcast(flat, src=0)
-            draws = list(flat.split([d.numel() for d in draws]))
-        self._active = [d.tolist() for d in draws]
+            draws = [d.tolist() for d in flat.split([d.numel() for d in draws])]
+        self._active = draws[:len(self.alphas)]
+        self._active_heads = draws[len(self.alphas):]
         return self._active
 
     def reset_ops(self) -> None:
         """Back to the mixed forward over every candidate and connection."""
         self._active = None
+        self._active_heads = None
 
     @property
     def active_ops(self) -> Optional[List[Optional[List[int]]]]:
         """The candidates each basic layer runs (``None``: all)."""
         return self._active
 
+    @property
+    def active_head_ops(self) -> Optional[List[List[int]]]:
+        """The candidates each searched head (:attr:`head_edges` order) runs (``None``:
+        all)."""
+        return self._active_heads
+
     def derive(self) -> dict:
         """The searched architecture: the Viterbi path of blocks under the transition
-        probabilities (DenseNAS supp. Algorithm 1) and, per basic layer of the kept blocks, the
-        ``argmax α`` candidate.
+        probabilities (DenseNAS supp. Algorithm 1) and, per connection on the path, the
+        ``argmax α`` head candidate, and per basic layer of the kept blocks the ``argmax α``
+        candidate.
 
         Returns:
-            ``dict(path=[0, …, N+1], ops={block j: [candidate name per layer]})``.
+            ``dict(path=[0, …, N+1], heads={block j: head name of the connection into j},
+            ops={block j: [candidate name per layer]})``.
         """
         probs = {e: float(p.detach()) for e, p in self.transition_probs().items()}
         path = viterbi(len(self.nodes), probs)
@@ -291,7 +342,21 @@ class DenseNASRouted(DifferentiableBackbone):
         for (j, _), alpha in zip(self.layer_index, self.alphas):
             if j in ops:
                 ops[j].append(self.candidate_ops[int(alpha.argmax())])
-        return dict(path=path, ops=ops)
+        heads = {j: self._head_ops(j)[self._head_choice((i, j))]
+                 for i, j in zip(path, path[1:])}
+        return dict(path=path, heads=heads, ops=ops)
+
+    def _head_choice(self, edge: Edge) -> int:
+        """The ``argmax α`` head candidate of a connection (0 for a fixed head)."""
+        if edge not in self._head_k:
+            return 0
+        return int(self.head_alphas[self._head_k[edge]].argmax())
+
+    def _derived_pairs(self, path: Sequence[int]) -> List[Edge]:
+        """The connections of ``path`` the derived network keeps (without the one into the
+        ending block when the space drops it)."""
+        pairs = list(zip(path, path[1:]))
+        return pairs if self.derive_ending else pairs[:-1]
 
     def export(self) -> Tuple[ArchSpec, Dict[str, Tensor]]:
         """The :class:`DenseNASNet` of :meth:`export_arch` and its weights, under that
@@ -302,9 +367,11 @@ class DenseNASRouted(DifferentiableBackbone):
         spec = self.export_arch()
         path = spec.meta['derived']['path']
         state = {f'stem.{k}': v for k, v in self.stem.state_dict().items()}
-        for b, (i, j) in enumerate(zip(path, path[1:])):
+        for b, (i, j) in enumerate(self._derived_pairs(path)):
             block = self.blocks[j - 1]
-            modules = [block.heads[str(i)]]
+            head = block.heads[str(i)]
+            modules = [head.ops[self._head_choice((i, j))] if (i, j) in self.head_edges
+                       else head]
             for layer, alpha in zip(block.layers, self._alphas_of(j)):
                 if self.candidate_ops[int(alpha.argmax())] != 'skip':
                     modules.append(layer.ops[int(alpha.argmax())])
@@ -323,14 +390,14 @@ class DenseNASRouted(DifferentiableBackbone):
 
     def export_arch(self) -> ArchSpec:
         """The derived network (:meth:`derive`) as a :class:`DenseNASNet` spec: per kept block
-        its head (with the block's stride change) and its non-skip layers."""
+        its derived head (with the block's stride change) and its non-skip layers."""
         arch = self.derive()
         blocks = []
-        for i, j in zip(arch['path'], arch['path'][1:]):
+        for i, j in self._derived_pairs(arch['path']):
             node = self.nodes[j]
             blocks.append(dict(channels=node['channels'],
                                stride=node['stride'] // self.nodes[i]['stride'],
-                               ops=[self._head_op(j)] + [o for o in arch['ops'][j]
+                               ops=[arch['heads'][j]] + [o for o in arch['ops'][j]
                                                          if o != 'skip']))
         stem = self.space['stem']
         backbone = dict(type='mmnas.DenseNASNet', in_channels=self.in_channels,
@@ -341,6 +408,7 @@ class DenseNASRouted(DifferentiableBackbone):
                         act_cfg=self.space.get('act_cfg', dict(type='ReLU6')))
         spec = ArchSpec(method='densenas', backbone=jsonable_config(backbone))
         spec.meta['derived'] = dict(path=arch['path'],
+                                    heads={str(j): h for j, h in arch['heads'].items()},
                                     ops={str(j): ops for j, ops in arch['ops'].items()})
         return spec
 
@@ -350,8 +418,9 @@ class DenseNASRouted(DifferentiableBackbone):
 
         Returns:
             ``(graph, entries)``: ``graph`` has ``stem`` (a cost key), ``heads`` (``{(i, j):
-            key}``) and ``layers`` (per ``alphas`` entry, one key per candidate); ``entries``
-            maps every key to ``(module, its input shape (C, H, W))`` for measuring.
+            key}``, a list of keys, one per candidate, for a searched head) and ``layers``
+            (per ``alphas`` entry, one key per candidate); ``entries`` maps every key to
+            ``(module, its input shape (C, H, W))`` for measuring.
         """
         _, height, width = input_shape
 
@@ -367,11 +436,15 @@ class DenseNASRouted(DifferentiableBackbone):
         for (i, j) in self.edges:
             src, dst = self.nodes[i], self.nodes[j]
             stride = dst['stride'] // src['stride']
-            key = cost_key(self._head_op(j), src['channels'], size(src['stride']),
-                           dst['channels'], stride)
-            heads[(i, j)] = key
-            entries.setdefault(key, (self.blocks[j - 1].heads[str(i)],
-                                     (src['channels'], *size(src['stride']))))
+            head = self.blocks[j - 1].heads[str(i)]
+            modules = head.ops if (i, j) in self.head_edges else [head]
+            keys = []
+            for name, module in zip(self._head_ops(j), modules):
+                key = cost_key(name, src['channels'], size(src['stride']), dst['channels'],
+                               stride)
+                keys.append(key)
+                entries.setdefault(key, (module, (src['channels'], *size(src['stride']))))
+            heads[(i, j)] = keys if (i, j) in self.head_edges else keys[0]
         for j, layer in self.layer_index:
             node = self.nodes[j]
             keys = []
@@ -385,23 +458,71 @@ class DenseNASRouted(DifferentiableBackbone):
 
     # ------------------------------------------------------------------------- forward
     def forward(self, x: Tensor) -> Tuple[Tensor]:
-        """``(N, C_in, H, W) → ((N, C_{N+1}, H/s, W/s),)``."""
-        return self._forward(x, None, self._active)
+        """``(N, C_in, H, W) → ((N, C_{N+1}, H/s, W/s),)``; the derived network
+        (:meth:`forward_derived`) instead while :attr:`validate_derived` is set and the
+        module is in eval mode."""
+        if self.validate_derived and not self.training:
+            return self._forward_derived_batch_stats(x)
+        return self._forward(x, None, self._active, self._active_heads)
+
+    #: Set by :class:`~mmnas.densenas.DenseNASTopKHook` around a validation of the derived
+    #: network.
+    validate_derived = False
 
     def forward_derived(self, x: Tensor) -> Tuple[Tensor]:
         """The derived network (:meth:`derive`) with the supernet's weights: the Viterbi
-        path, heads unweighted, the ``argmax α`` candidate per layer (skips as identities).
-        ``(N, C_in, H, W) → ((N, C_{N+1}, H/s, W/s),)``."""
+        path, heads unweighted, the ``argmax α`` candidate per layer (skips as identities)
+        and per searched head. ``(N, C_in, H, W) → ((N, C_out, H/s, W/s),)``, ``C_out`` that
+        of the last block the derived network keeps."""
+        return self._forward_path(x, keep_ending=self.derive_ending)
+
+    def _forward_path(self, x: Tensor, keep_ending: bool) -> Tuple[Tensor]:
+        """The Viterbi path with the ``argmax α`` candidates, to the ending block or to the
+        block before it."""
         path = self.derive()['path']
-        return self._forward(x, path, [[int(a.argmax())] for a in self.alphas])
+        return self._forward(x, path, [[int(a.argmax())] for a in self.alphas],
+                             [[int(a.argmax())] for a in self.head_alphas],
+                             keep_feats=not keep_ending)
+
+    def _forward_derived_batch_stats(self, x: Tensor) -> Tuple[Tensor]:
+        """The derived path through the ending block (so that the supernet's classifier
+        fits), every BN normalising by the batch's statistics and leaving its running
+        statistics as they are (the released search validates with batch statistics: the
+        supernet's running ones mix every connection)."""
+        norms = [m for m in self.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)
+                 and m.track_running_stats]
+        saved = [(m.momentum, m.num_batches_tracked.clone()) for m in norms]
+        for m in norms:
+            m.train()
+            m.momentum = 0.0
+        try:
+            return self._forward_path(x, keep_ending=True)
+        finally:
+            for m, (momentum, count) in zip(norms, saved):
+                m.eval()
+                m.momentum = momentum
+                m.num_batches_tracked.copy_(count)
 
     def _forward(self, x: Tensor, path: Optional[List[int]],
-                 active: Optional[List[Optional[List[int]]]]) -> Tuple[Tensor]:
+                 active: Optional[List[Optional[List[int]]]],
+                 active_heads: Optional[List[List[int]]],
+                 keep_feats: bool = False) -> Tuple[Tensor]:
         """Through the blocks of ``path`` only (all, mixed by ``p_ij``, if ``None``), each
-        layer running the candidates ``active`` names (all if ``None``)."""
+        layer and searched head running the candidates ``active`` / ``active_heads`` name
+        (all if ``None``). With ``keep_feats`` the output is that of the path's last block
+        before the ending block."""
         feats: Dict[int, Tensor] = {0: self.stem(x)}
         probs = None if path is not None else self.transition_probs()
         alphas = list(self.alphas)
+
+        def head(i: int, j: int, h: Tensor) -> Tensor:
+            module = self.blocks[j - 1].heads[str(i)]
+            if (i, j) not in self._head_k:
+                return module(h)
+            k = self._head_k[(i, j)]
+            return module(h, self.head_alphas[k],
+                          None if active_heads is None else active_heads[k])
+
         layer_k = 0
         for j, block in enumerate(self.blocks, 1):
             num_layers = len(block.layers)
@@ -410,14 +531,16 @@ class DenseNASRouted(DifferentiableBackbone):
                 continue
             if path is not None:
                 i = path[path.index(j) - 1]
-                h = block.heads[str(i)](feats[i])
+                h = head(i, j, feats[i])
             else:
-                h = sum(probs[(int(i), j)] * head(feats[int(i)])
-                        for i, head in block.heads.items())
+                h = sum(probs[(int(i), j)] * head(int(i), j, feats[int(i)])
+                        for i in block.heads)
             for layer in block.layers:
                 h = layer(h, alphas[layer_k], None if active is None else active[layer_k])
                 layer_k += 1
             feats[j] = h
+        if keep_feats:
+            return (feats[path[-2]], )
         return (feats[len(self.nodes) - 1], )
 
 

@@ -48,13 +48,19 @@ def test_resnet_space_networks_match_table1_and_the_published_flops(repo_root, n
     assert cfg.train_dataloader.batch_size * 8 == 1024
 
 
-@pytest.mark.parametrize('name, space, epochs, start, loss_weight, tau, metric', [
-    ('densenas-mbv2-search_4xb88_in100.py', 'mbv2', 150, 50, 0.15, 15.0, 'latency'),
-    ('densenas-resnet-search_4xb128_in100.py', 'resnet', 70, 10, 0.2, 1700.0, 'flops'),
+@pytest.mark.parametrize('name, space, epochs, start, val_start, loss_weight, tau, metric', [
+    ('densenas-mbv2-search_4xb88_in100.py', 'mbv2', 150, 50, 120, 0.15, 15.0, 'latency'),
+    ('densenas-resnet-search_4xb128_in100.py', 'resnet', 70, 10, 50, 0.2, 3500.0, 'flops'),
 ])
-def test_search_configs_follow_the_seed(repo_root, name, space, epochs, start, loss_weight,
-                                        tau, metric):
+def test_search_configs_follow_the_seed(repo_root, name, space, epochs, start, val_start,
+                                        loss_weight, tau, metric):
     cfg = load(repo_root, name)
+    # The released search validates the derived network every epoch from val_start_epoch on
+    # and keeps the best two.
+    [hook] = cfg.custom_hooks
+    assert (hook.type, hook.start_epoch, hook.k) == ('mmnas.DenseNASTopKHook', val_start, 2)
+    assert (cfg.train_cfg.val_begin, cfg.train_cfg.val_interval) == (val_start + 1, 1)
+    assert cfg.model.backbone.search_space == space
     backbone = DenseNASRouted(cfg.model.backbone.search_space, init_cfg=None)
     assert cfg.model.head.in_channels == backbone.nodes[-1]['channels']
     assert cfg.model.head.num_classes == 100
@@ -79,15 +85,17 @@ def test_search_configs_follow_the_seed(repo_root, name, space, epochs, start, l
     assert cfg.model_wrapper_cfg.find_unused_parameters
 
 
-def test_mbv2_space_is_the_papers(repo_root):
-    """17 routing blocks of widths 24…384 at strides 4…32 and the 1984-wide ending block."""
+def test_mbv2_space_is_the_released_one(repo_root):
+    """16 routing blocks of widths 24…384 at strides 4…32 after the 16-wide input block and
+    the 1984-wide ending block (the full table: test_released_spaces.py); the released BN
+    settings."""
     cfg = load(repo_root, 'densenas-mbv2-search_4xb88_in100.py')
     net = DenseNASRouted(cfg.model.backbone.search_space, init_cfg=None)
     blocks = net.nodes[1:-1]
-    assert len(blocks) == 17
+    assert len(blocks) == 16 and net.nodes[0]['channels'] == 16
     assert (blocks[0]['channels'], blocks[-1]['channels']) == (24, 384)
     assert net.nodes[-1]['channels'] == 1984
-    assert net.norm_cfg == dict(type='BN', affine=False)
+    assert cfg.model.backbone.norm_cfg == dict(type='BN', affine=False, eps=1e-3)
 
 
 def test_retrain_builds_from_the_searched_spec(repo_root):

@@ -30,18 +30,6 @@ def test_connections_follow_stage_and_resolution_rules(tiny_space):
         torch.testing.assert_close(sum(probs[(i, j)] for j in outs), torch.tensor(1.0))
 
 
-def test_the_seed_spaces(tiny_space):
-    mbv2 = DenseNASRouted('mbv2')
-    assert len(mbv2.nodes) == 1 + 17 + 1
-    assert max(len(o) for o in mbv2.out_edges) == 4
-    for i, j in mbv2.edges:
-        assert mbv2.nodes[j]['stage'] - mbv2.nodes[i]['stage'] <= 1
-        assert mbv2.nodes[j]['stride'] // mbv2.nodes[i]['stride'] in (1, 2)
-    assert len(mbv2.candidate_ops) == 7
-    resnet = DenseNASRouted('resnet', init_cfg=None)
-    assert resnet.candidate_ops == ('basic', 'skip')
-
-
 @pytest.mark.parametrize('change, message', [
     (dict(blocks=[dict(channels=8, stride=2, stage=1, num_layers=0),
                   dict(channels=8, stride=8, stage=2, num_layers=0)]),
@@ -151,3 +139,18 @@ def test_a_cost_table_from_another_space_is_reported(tiny_space, tmp_path):
         DenseNASCostModel(net, (3, 32, 32), str(path))
     with pytest.raises(ConfigError, match='does not exist'):
         DenseNASCostModel(net, (3, 32, 32), str(tmp_path / 'missing.json'))
+
+
+def test_skip_cost_regularisation_prices_skip_at_a_fraction_of_the_first_candidate(tiny_space):
+    """The released ResNet search's skip_reg: skip costs a tenth of the layer's first op."""
+    net = DenseNASRouted(tiny_space)
+    plain = DenseNASCostModel(net, (3, 32, 32))
+    reg = DenseNASCostModel(net, (3, 32, 32), plain.table, skip_cost=0.1)
+    skip = net.candidate_ops.index('skip')
+    for free, priced in zip(plain.layers, reg.layers):
+        assert float(free[skip]) == 0
+        assert float(priced[skip]) == pytest.approx(0.1 * float(priced[0]))
+        torch.testing.assert_close(free[:skip], priced[:skip])
+    assert float(reg(net)) > float(plain(net))
+    with pytest.raises(ConfigError, match='skip_cost=2'):
+        DenseNASCostModel(net, (3, 32, 32), plain.table, skip_cost=2)
