@@ -291,7 +291,8 @@ class BigNASSuperNet(ElasticBackbone):
         return self.space.sample(rng)
 
     def coarse_archs(self, levels: Sequence[float],
-                     dims: Sequence[str] = ('resolution', 'width', 'depth', 'expand')
+                     dims: Sequence[str] = ('resolution', 'width', 'depth', 'kernel',
+                                            'expand')
                      ) -> List[dict]:
         return self.space.coarse(levels, dims)
 

@@ -205,3 +205,11 @@ def test_drop_path_only_on_identity_shortcuts(tiny_space):
     block.drop_path.eval()
     torch.manual_seed(0)
     torch.testing.assert_close(a, block(x))
+
+
+def test_coarse_grid_varies_the_kernel(tiny_space):
+    """The coarse selection grid covers kernel sizes, the same in every stage."""
+    grid = BigNASSuperNet(tiny_space).coarse_archs((0.0, 1.0))
+    kernels = {tuple(s['kernel'] for s in a['stages']) for a in grid}
+    assert kernels == {(3, 3, 3), (5, 5, 5)}
+    assert len(grid) == 2**5  # resolution, width, depth, kernel, expand at two levels
