@@ -37,8 +37,8 @@ from mmcv.cnn.bricks import DropPath
 from torch import Tensor, nn
 
 from mmnas.models import ElasticBackbone, FeatureInfo, resize_short_side
-from mmnas.models.ops import (ConvBNAct, Shortcut, SqueezeExcite, pad_channels,
-                              slice_state_dict)
+from mmnas.models.ops import (ConvBNAct, ElasticBatchNorm2d, Shortcut, SqueezeExcite,
+                              pad_channels, slice_state_dict)
 from mmnas.registry import MODELS
 from mmnas.structures import ArchSpec, jsonable_config
 from mmnas.utils.config_check import ConfigError
@@ -163,6 +163,10 @@ class BigNASSuperNet(ElasticBackbone):
         act_cfg: activation (swish).
         se_gate: SE gate, ``'hsigmoid'`` (AttentiveNAS's released SE) or ``'sigmoid'``.
         head_expand_ratio: ``e`` of the head's first 1×1 conv (6 = 1344 channels on 224).
+        sync_bn: synchronized BN over all processes for every child (BigNAS trains with
+            cross-replica BN): each :class:`~mmnas.models.ops.ElasticBatchNorm2d` all-reduces
+            the statistics of its slice. Set it here, not with mmengine's ``sync_bn``, which
+            would swap the elastic layers for fixed-width ``SyncBatchNorm``.
         init_cfg: mmengine initialisation.
 
     Shapes: ``(N, in_channels, H, W) → tuple of (N, C_j, H / r_j, W / r_j)`` with ``C_j``
@@ -183,6 +187,7 @@ class BigNASSuperNet(ElasticBackbone):
                  act_cfg: dict = dict(type='SiLU'),
                  se_gate: str = 'hsigmoid',
                  head_expand_ratio: int = 6,
+                 sync_bn: bool = False,
                  init_cfg: Optional[List[dict]] = (
                      dict(type='Kaiming', layer='Conv2d', mode='fan_out',
                           nonlinearity='relu'),
@@ -202,7 +207,8 @@ class BigNASSuperNet(ElasticBackbone):
             out_indices=out_indices, drop_path_rate=drop_path_rate,
             drop_path_stages=list(drop_path_stages), dropout_rate=dropout_rate,
             zero_init_residual=zero_init_residual, bn_eps=bn_eps, bn_momentum=bn_momentum,
-            act_cfg=act_cfg, se_gate=se_gate, head_expand_ratio=head_expand_ratio)
+            act_cfg=act_cfg, se_gate=se_gate, head_expand_ratio=head_expand_ratio,
+            sync_bn=sync_bn)
         self.zero_init_residual = zero_init_residual
         common = dict(elastic=not self.static, bn_eps=bn_eps, bn_momentum=bn_momentum)
 
@@ -248,6 +254,9 @@ class BigNASSuperNet(ElasticBackbone):
         self.feature_info.append(
             FeatureInfo(max(self.space.last_conv['width']), stride, 'last_conv'))
         self.dropout = nn.Dropout2d(dropout_rate) if dropout_rate > 0 else nn.Identity()
+        for m in self.modules():
+            if isinstance(m, ElasticBatchNorm2d):
+                m.sync = sync_bn
 
     def init_weights(self) -> None:
         super().init_weights()
