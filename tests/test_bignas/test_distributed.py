@@ -54,3 +54,14 @@ def test_synchronized_elastic_bn_equals_one_process_on_the_global_batch(tmp_path
     # Not vacuous: the statistics moved from their initial values.
     assert any(not torch.equal(v, torch.zeros_like(v)) for k, v in single['stats'].items()
                if k.endswith('running_mean'))
+
+
+def test_mmengine_sync_bn_becomes_the_elastic_switch(repo_root):
+    """mmengine's ``sync_bn`` would swap the elastic BN layers for fixed-width ones: the tools
+    turn it into ``model.backbone.sync_bn=True``."""
+    from mmnas.utils.cli import load_config
+    path = osp.join(repo_root, 'configs', 'bignas', 'bignas-supernet_8xb128_in1k.py')
+    cfg = load_config(path, dict(sync_bn='torch'), 'none', '/tmp/unused')
+    assert cfg.model.backbone.sync_bn is True and not cfg.get('sync_bn')
+    cfg = load_config(path, None, 'none', '/tmp/unused')
+    assert not cfg.model.backbone.get('sync_bn') and not cfg.get('sync_bn')
