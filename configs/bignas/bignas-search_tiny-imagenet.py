@@ -1,7 +1,7 @@
 # Coarse-to-fine selection of a BigNAS child on the tiny supernet
 # (bignas-supernet_tiny-imagenet.py) within 3 MFLOPs, about the middle of the tiny space's
-# range: a coarse grid over resolution, width and depth at 0, 1/2 and 1 of their ranges, then
-# one fine round mutating widths and kernels of the best; BN statistics re-computed per child
+# range: a coarse grid over resolution, width, depth and kernel at 0, 1/2 and 1 of their
+# ranges, then one fine round mutating widths and kernels of the best; BN statistics re-computed per child
 # on 4 batches.
 #   python tools/search.py configs/bignas/bignas-search_tiny-imagenet.py \
 #       work_dirs/bignas-supernet_tiny-imagenet/epoch_10.pth
@@ -16,7 +16,7 @@ search_cfg = dict(
     min_flops=0,
     metric='accuracy/top1',
     coarse_levels=(0.0, 0.5, 1.0),
-    coarse_dims=('resolution', 'width', 'depth'),
+    coarse_dims=('resolution', 'width', 'depth', 'kernel'),
     top_k=1,
     fine_rounds=1,
     fine_dims=('width', 'kernel'),

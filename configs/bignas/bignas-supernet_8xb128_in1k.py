@@ -17,8 +17,12 @@ model = dict(
     backbone=dict(
         type='mmnas.BigNASSuperNet',
         # search_space defaults to the design note's space; any other is a config like it.
+        # AttentiveNAS's released training: drop-path in the last two stages only.
         drop_path_rate=0.2,
-        dropout_rate=0.2),
+        dropout_rate=0.2,
+        # Cross-replica BN for every child (BigNAS trains with synchronized BN); inactive in
+        # a single process.
+        sync_bn=True),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
         type='LinearClsHead',

@@ -23,7 +23,14 @@ from typing import Dict, List, Mapping, Sequence
 
 from mmnas.utils.config_check import ConfigError
 
-#: AttentiveNAS's published BigNAS-style space with the resolutions of BigNAS supp. §C.
+#: AttentiveNAS's input resolutions (its released ``supernet_config``), the option to
+#: :data:`DEFAULT_SEARCH_SPACE`'s BigNAS ones; its children A0-A6 use 192-288.
+ATTENTIVENAS_RESOLUTIONS = (192, 224, 256, 288)
+
+#: AttentiveNAS's released BigNAS-style space (Wang et al. CVPR 2021, ``supernet_config``:
+#: widths, depths, kernels, expansions, strides, SE per stage) with the resolutions of BigNAS
+#: supp. §C; ``dict(DEFAULT_SEARCH_SPACE, resolution=ATTENTIVENAS_RESOLUTIONS)`` is
+#: AttentiveNAS's own.
 DEFAULT_SEARCH_SPACE = dict(
     resolution=(192, 224, 288, 320),
     first_conv=dict(width=(16, 24)),

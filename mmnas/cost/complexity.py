@@ -66,3 +66,17 @@ def module_flops(model: nn.Module, input_shape: Sequence[int]) -> Dict[str, int]
     ``(C, H, W)`` input, counted as :func:`count_complexity` counts them."""
     with _flop_analyzer(model, input_shape) as analyzer:
         return dict(analyzer.by_module())
+
+
+#: mmengine's operator groups that are products of weights and activations.
+MULTIPLY_ADD_OPS = ('conv', 'linear', 'addmm', 'matmul', 'bmm', 'einsum',
+                    'scaled_dot_product_attention')
+
+
+def count_multiply_adds(model: nn.Module, input_shape: Sequence[int]) -> int:
+    """Multiply-adds of the convolutions, linear layers and matrix products of ``model`` on
+    one ``(C, H, W)`` input, without the norms and resizes that :func:`count_complexity` adds:
+    the "FLOPs" of the mobile-network papers (MobileNetV3, OFA, BigNAS, AttentiveNAS)."""
+    with _flop_analyzer(model, input_shape) as analyzer:
+        return int(sum(n for op, n in analyzer.by_operator().items()
+                       if op in MULTIPLY_ADD_OPS))

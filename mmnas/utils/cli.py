@@ -14,6 +14,7 @@ from typing import Callable, Iterator, Optional, Sequence
 
 import torch
 from mmengine.config import Config, DictAction
+from mmengine.logging import print_log
 
 from .checkpoint import CheckpointError
 from .config_check import ConfigError, check_cfg_options, check_data, check_types
@@ -51,12 +52,31 @@ def load_config(path: str, cfg_options: Optional[dict], launcher: str,
     check_cfg_options(cfg, cfg_options)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    elastic_sync_bn(cfg)
     cfg.launcher = launcher
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(path))[0])
     return cfg
+
+
+#: Backbones whose BN layers are elastic and synchronize themselves (``sync_bn=True``).
+ELASTIC_BN_BACKBONES = ('mmnas.BigNASSuperNet', 'BigNASSuperNet')
+
+
+def elastic_sync_bn(cfg: Config) -> None:
+    """mmengine's ``sync_bn`` on a model whose backbone has elastic BN becomes the
+    backbone's own ``sync_bn=True``: mmengine would swap every BN, elastic ones included, for a
+    fixed-width ``SyncBatchNorm`` that no narrower child fits. BN layers outside the backbone
+    then stay per-process."""
+    backbone = (cfg.get('model') or {}).get('backbone') or {}
+    if cfg.get('sync_bn') and backbone.get('type') in ELASTIC_BN_BACKBONES:
+        backbone['sync_bn'] = True
+        cfg.sync_bn = None
+        print_log(f'sync_bn: {backbone["type"]} synchronizes its elastic BN itself '
+                  '(model.backbone.sync_bn=True); mmengine\'s conversion is off',
+                  logger='current')
 
 
 def check_config(cfg: Config, phases: Sequence[str]) -> None:

@@ -93,3 +93,31 @@ def test_short_sandwich_training_makes_biggest_and_smallest_children_learn(
     metrics = runner.val_loop.run()
     assert metrics['max/accuracy/top1'] > 40, metrics
     assert metrics['min/accuracy/top1'] > 30, metrics
+
+
+def test_each_child_at_its_resolution_and_only_the_biggest_regularised(tiny_cls_config,
+                                                                        tmp_path):
+    """Inside one sandwich step every child sees the batch at its own resolution, and
+    dropout and drop-path are active for the biggest child only."""
+    from mmcv.cnn.bricks import DropPath
+    from torch import nn
+    runner = build_runner(tiny_cls_config, tmp_path)
+    model = runner.model
+    runner.optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
+    rule = runner.train_loop.rule
+    backbone = get_elastic_backbone(model)
+    regularisers = [m for m in backbone.modules() if isinstance(m, (nn.Dropout2d, DropPath))]
+    assert regularisers  # the tiny config has dropout and drop-path
+    seen = []
+    backbone.first_conv.register_forward_pre_hook(
+        lambda m, args: seen.append((tuple(args[0].shape[-2:]),
+                                     [r.training for r in regularisers])))
+    model.train()
+    rule.train_step(model, next(iter(runner.train_dataloader)), runner.optim_wrapper, step=5)
+    resolutions = [a['resolution'] for _, a in rule.last_children]
+    assert [size for size, _ in seen] == [(r, r) for r in resolutions]
+    assert resolutions[:2] == [48, 32]
+    assert all(seen[0][1])
+    assert not any(any(active) for _, active in seen[1:])
+    # Outside the step the model is back in training mode.
+    assert all(r.training for r in regularisers)

@@ -19,7 +19,13 @@ SEARCH = '''
 search_cfg = dict(type='mmnas.CoarseToFineSearchLoop', input_shape=(3, 48, 48),
                   max_flops={max_flops}, coarse_levels=(0.0, 1.0),
                   coarse_dims=('resolution', 'width'), top_k=1, fine_rounds=1,
-                  fine_dims=('kernel', ), num_bn_batches=2)
+                  fine_dims=('kernel', ), num_bn_batches=2, calibration_workers=1)
+# Selection on a held-out quarter of the training set, at test-time preprocessing.
+val_dataloader = dict(dataset=dict(
+    _delete_=True, type='mmnas.SplitDataset', ratio=0.25, part='first',
+    dataset=dict(type='ImageNet', data_root={data_root!r}, split='train',
+                 classes={data_root!r} + '/meta/classes.txt',
+                 pipeline={{{{_base_.test_pipeline}}}})))
 '''
 
 
@@ -42,7 +48,9 @@ def supernet_checkpoint(tiny_cls_config, tmp_path_factory) -> str:
 
 def search_config(tmp_path, tiny_cls_config, max_flops: float) -> str:
     path = tmp_path / 'search.py'
-    path.write_text(f'_base_ = [{tiny_cls_config!r}]\n' + SEARCH.format(max_flops=max_flops))
+    data_root = str(Config.fromfile(tiny_cls_config).data_root)
+    path.write_text(f'_base_ = [{tiny_cls_config!r}]\n' +
+                    SEARCH.format(max_flops=max_flops, data_root=data_root))
     return str(path)
 
 
@@ -68,7 +76,9 @@ def test_search_writes_the_best_child_within_budget_and_its_weights(
     phases = {c['phase'] for c in candidates}
     assert phases == {'coarse', 'fine'}, phases
     assert all(c['flops'] <= budget and 'accuracy/top1' in c['metrics'] for c in candidates)
+    assert all(c['seconds'] > 0 for c in candidates)
     best = max(candidates, key=lambda c: (c['metric'], -c['flops']))
+    assert [c for c in candidates if c.get('selected')] == [best]
     spec = ArchSpec.load(str(work_dir / 'arch.json'))
     assert spec.method == 'bignas' and spec.backbone['arch'] == best['arch']
     assert spec.metrics['accuracy/top1'] == best['metric']
@@ -88,6 +98,11 @@ model = dict(backbone=dict(_delete_=True, type='mmnas.SearchedBackbone',
 train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=2, val_interval=2)
 param_scheduler = []
 default_hooks = dict(checkpoint=dict(interval=2, by_epoch=False))
+# Tested on the held-out split the search scored it on: the search's accuracy.
+test_dataloader = dict(batch_size=30, num_workers=0, persistent_workers=False, dataset=dict(
+    _delete_=True, type='mmnas.SplitDataset', ratio=0.25, part='first',
+    dataset=dict(type='ImageNet', data_root=data_root, split='train',
+                 classes=data_root + '/meta/classes.txt', pipeline=test_pipeline)))
 ''')
     assert run_tool('test', child_cfg, work_dir / 'searched.pth', '--work-dir', tmp_path / 't') == 0
     metrics = json.loads(next((tmp_path / 't').rglob('*.json')).read_text())

@@ -59,10 +59,18 @@ def reference_forward(sd, space, arch, x, eps=1e-5):
             if s['se']:
                 g = conv(y.mean((2, 3), keepdim=True), p + '.se.reduce', se_channels(h),
                          bias=True)
-                y = y * torch.sigmoid(conv(torch.relu(g), p + '.se.expand', h, bias=True))
+                y = y * F.relu6(conv(torch.relu(g), p + '.se.expand', h, bias=True) + 3) / 6
             y = bn(conv(y, p + '.project.conv', a['width']), p + '.project.bn')
-            x = x + y if j > 0 else y
-    return F.silu(bn(conv(x, 'last_conv.conv', arch['last_conv']['width']), 'last_conv.bn'))
+            # Residual on every block: average-pool by the stride, project if widths differ.
+            if j == 0 and s['stride'] > 1:
+                x = F.avg_pool2d(x, 2, padding=x.shape[-1] % 2)
+            if x.shape[1] != a['width']:
+                x = conv(x, p + '.shortcut.conv', a['width'])
+            x = x + y
+    c = x.shape[1] * 6
+    x = F.silu(bn(conv(x, 'last_conv.final_expand.conv', c), 'last_conv.final_expand.bn'))
+    return F.silu(conv(x.mean((2, 3), keepdim=True), 'last_conv.feature_mix.conv',
+                       arch['last_conv']['width']))
 
 
 def test_sliced_children_equal_the_reference(tiny_space):
@@ -161,3 +169,47 @@ def test_bad_space_and_arch_are_reported(tiny_space):
         net.set_arch(arch)
     with pytest.raises(ConfigError, match='out_indices'):
         BigNASSuperNet(tiny_space, out_indices=(5, ))
+
+
+def test_drop_path_only_in_the_last_two_stages(tiny_space):
+    """AttentiveNAS's released training: drop-path ``p · b / B`` on block ``b`` of ``B``,
+    in the last two stages only (other stages with ``drop_path_stages``)."""
+    from mmcv.cnn.bricks import DropPath
+    net = BigNASSuperNet(tiny_space, drop_path_rate=0.3)
+    total = sum(max(s['depth']) for s in tiny_space['stages'])
+    b = 0
+    for i, (stage, s) in enumerate(zip(net.stages, tiny_space['stages'])):
+        for block in stage:
+            if i == 0 or b == 0:
+                assert not isinstance(block.drop_path, DropPath)
+            else:
+                assert block.drop_path.drop_prob == pytest.approx(0.3 * b / total)
+            b += 1
+    net = BigNASSuperNet(tiny_space, drop_path_rate=0.3, drop_path_stages=(0, ))
+    assert isinstance(net.stages[0][1].drop_path, DropPath)
+    assert not any(isinstance(m, DropPath) for m in net.stages[1:].modules())
+    with pytest.raises(ConfigError, match='drop_path_stages'):
+        BigNASSuperNet(tiny_space, drop_path_rate=0.3, drop_path_stages=(3, ))
+
+
+def test_drop_path_only_on_identity_shortcuts(tiny_space):
+    """A block whose shortcut pools or projects has no drop-path (the released rule)."""
+    net = BigNASSuperNet(tiny_space, drop_path_rate=0.9, drop_path_stages=(0, 1, 2))
+    net.train()
+    arch = net.max_arch()
+    net.set_arch(arch)
+    block = net.stages[1][0]  # stride 2: pooled shortcut
+    x = torch.randn(2, 16, 8, 8)
+    torch.manual_seed(0)
+    a = block(x)
+    block.drop_path.eval()
+    torch.manual_seed(0)
+    torch.testing.assert_close(a, block(x))
+
+
+def test_coarse_grid_varies_the_kernel(tiny_space):
+    """The coarse selection grid covers kernel sizes, the same in every stage."""
+    grid = BigNASSuperNet(tiny_space).coarse_archs((0.0, 1.0))
+    kernels = {tuple(s['kernel'] for s in a['stages']) for a in grid}
+    assert kernels == {(3, 3, 3), (5, 5, 5)}
+    assert len(grid) == 2**5  # resolution, width, depth, kernel, expand at two levels

@@ -21,11 +21,11 @@ TINY = {
                            context=dict(type='LightweightTransformer', proj_size=4)),
                       (3, 64, 48)),
     'BigNASSuperNet': (dict(search_space=dict(
-        resolution=(32, 48), first_conv=dict(width=(8, 16)),
+        resolution=(32, 48), first_conv=dict(width=(8, 12)),
         stages=[dict(width=(8, 16), depth=(1, 2), kernel=(3, 5), expand=(1, ), stride=1),
                 dict(width=(16, 24), depth=(1, 2), kernel=(3, 5), expand=(3, 4), stride=2,
                      se=True)],
-        last_conv=dict(width=(32, 48))), out_indices=(0, 1, 2), dropout_rate=0.1,
+        last_conv=dict(width=(32, 48))), out_indices=(0, 1), dropout_rate=0.1,
         drop_path_rate=0.1), (3, 64, 48)),
     'DenseNASRouted': (dict(search_space=dict(
         stem=dict(channels=8, stride=2, op='ir_k3_e1', op_channels=8),

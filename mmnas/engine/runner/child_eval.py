@@ -36,15 +36,17 @@ def training_batches(runner: Runner) -> Iterable[dict]:
 
 
 @torch.no_grad()
-def calibrate_child(model, arch: dict, data_batches: Iterable[dict], num_batches: int) -> int:
+def calibrate_child(model, arch: dict, data_batches: Iterable[dict], num_batches: int,
+                    num_workers: int = 0) -> int:
     """Set the child ``arch`` and recompute its BN statistics on ``num_batches`` batches at
     its resolution, dropout and drop-path off. In a multi-process run every process then
-    holds the average of all processes' statistics. Returns the batches used."""
+    holds the average of all processes' statistics. ``num_workers``: of the calibration
+    loader (:func:`~mmnas.engine.utils.recalibrate_bn`). Returns the batches used."""
     net = unwrap_model(model)
     backbone = get_elastic_backbone(net)
     backbone.set_arch(arch)
     with backbone.input_resolution(backbone.arch_resolution(arch)), no_regularization(net):
-        used = recalibrate_bn(net, data_batches, num_batches)
+        used = recalibrate_bn(net, data_batches, num_batches, num_workers)
     if used == 0:
         raise RuntimeError('BN re-calibration got no training batch: the data loader is empty')
     stats = [b for m in net.modules() if isinstance(m, _BatchNorm) and m.track_running_stats
@@ -55,12 +57,14 @@ def calibrate_child(model, arch: dict, data_batches: Iterable[dict], num_batches
 
 @torch.no_grad()
 def evaluate_child(runner: Runner, arch: dict, num_bn_batches: int,
-                   dataloader: Optional[Iterable] = None, evaluator=None) -> dict:
-    """BN re-calibration on ``runner.train_dataloader``, then the metrics of the child
-    ``arch`` on ``dataloader`` / ``evaluator`` (the runner's validation ones by default)."""
+                   dataloader: Optional[Iterable] = None, evaluator=None,
+                   num_workers: int = 0) -> dict:
+    """BN re-calibration on ``runner.train_dataloader`` (a loader of ``num_workers``
+    workers), then the metrics of the child ``arch`` on ``dataloader`` / ``evaluator`` (the
+    runner's validation ones by default)."""
     model = runner.model
     net = unwrap_model(model)
-    calibrate_child(model, arch, training_batches(runner), num_bn_batches)
+    calibrate_child(model, arch, training_batches(runner), num_bn_batches, num_workers)
     backbone = get_elastic_backbone(net)
     dataloader = runner.val_dataloader if dataloader is None else dataloader
     evaluator = runner.val_evaluator if evaluator is None else evaluator

@@ -4,14 +4,17 @@ Run by ``tools/search.py`` on a trained supernet (``search_cfg=dict(type=
 'mmnas.CoarseToFineSearchLoop', ...)``):
 
 1. coarse: the grid of children whose every dimension of ``coarse_dims`` (resolution, width,
-   depth, expand) sits at one of ``coarse_levels`` in all stages; those within
+   depth, kernel, expand) sits at one of ``coarse_levels`` in all stages; those within
    ``[min_flops, max_flops]`` are evaluated;
 2. fine: around the ``top_k`` best so far, every child one step away in one dimension of one
    stage (``fine_dims``) and within the budget is evaluated; repeated ``fine_rounds`` times or
    until no round improves on the best.
 
 Every evaluation re-calibrates the child's BN statistics on training batches first
-(:func:`evaluate_child`). FLOPs and params are mmengine's count of the child's static backbone
+(:func:`evaluate_child`, through a loader of ``calibration_workers`` workers) and scores it on
+the validation loader of the search config, which BigNAS's search configs make a held-out
+part of the training set (``mmnas.SplitDataset``), not the validation set the child is
+reported on. FLOPs and params are mmengine's count of the child's static backbone
 at its input resolution (the backbone alone, as :class:`DeriveArchLoop` counts).
 
 Written into the work dir (main process only):
@@ -19,7 +22,8 @@ Written into the work dir (main process only):
 - ``arch.json``: the :class:`ArchSpec` of the best child, with its cost and metrics;
 - ``searched.pth``: the stock model's state dict with the backbone cut to that child (BN
   re-calibrated), loadable by a config whose backbone is ``mmnas.SearchedBackbone``;
-- ``candidates.json``: every evaluated child (phase, arch, FLOPs, params, metrics);
+- ``candidates.json``: every evaluated child (phase, arch, FLOPs, params, metrics, seconds of
+  its calibration and evaluation), the selected one marked ``selected: true``;
 - ``pareto.png``: metric against FLOPs of every candidate, the Pareto front and the choice.
 """
 import json
@@ -84,7 +88,8 @@ def draw_pareto(candidates: List[dict], best: dict, metric: str, max_flops: floa
             lw=1, label='Pareto front')
     ax.axvline(max_flops / 1e6, color='crimson', ls='--', lw=1, label='FLOPs budget')
     ax.scatter([best['flops'] / 1e6], [best['metric']], marker='*', s=150, color='crimson',
-               zorder=5, label='selected')
+               zorder=5, label=f'selected: {best["flops"] / 1e6:.1f} MFLOPs, '
+               f'{metric}={best["metric"]:.4f}')
     ax.set_xlabel('MFLOPs (multiply-adds)')
     ax.set_ylabel(metric)
     ax.set_title(f'Coarse-to-fine selection: {len(candidates)} children evaluated', fontsize=9)
@@ -114,6 +119,8 @@ class CoarseToFineSearchLoop:
         fine_rounds: at most this many fine rounds.
         fine_dims: dimensions the fine pass mutates.
         num_bn_batches: training batches of BN re-calibration per child (AttentiveNAS: 64).
+        calibration_workers: worker processes of the calibration loader; ``None``: as many
+            as the training loader has.
         out_file, weights_file, candidates_file, pareto_file: output names in the work dir.
     """
 
@@ -124,12 +131,14 @@ class CoarseToFineSearchLoop:
                  min_flops: float = 0,
                  metric: str = 'accuracy/top1',
                  coarse_levels: Sequence[float] = (0.0, 0.5, 1.0),
-                 coarse_dims: Sequence[str] = ('resolution', 'width', 'depth', 'expand'),
+                 coarse_dims: Sequence[str] = ('resolution', 'width', 'depth', 'kernel',
+                                               'expand'),
                  top_k: int = 3,
                  fine_rounds: int = 2,
                  fine_dims: Sequence[str] = ('resolution', 'width', 'depth', 'kernel',
                                              'expand'),
                  num_bn_batches: int = 64,
+                 calibration_workers: Optional[int] = None,
                  out_file: str = ARCH_FILE,
                  weights_file: str = WEIGHTS_FILE,
                  candidates_file: str = 'candidates.json',
@@ -153,6 +162,11 @@ class CoarseToFineSearchLoop:
         self.coarse_levels, self.coarse_dims = tuple(coarse_levels), tuple(coarse_dims)
         self.top_k, self.fine_rounds, self.fine_dims = top_k, fine_rounds, tuple(fine_dims)
         self.num_bn_batches = num_bn_batches
+        if calibration_workers is not None and (not isinstance(calibration_workers, int)
+                                                or calibration_workers < 0):
+            raise ConfigError('CoarseToFineSearchLoop.calibration_workers: expected an int '
+                              f'>= 0 or None, got {calibration_workers!r}')
+        self.calibration_workers = calibration_workers
         self.out_file, self.weights_file = out_file, weights_file
         self.candidates_file, self.pareto_file = candidates_file, pareto_file
         self.backbone: ElasticBackbone = get_elastic_backbone(runner.model)
@@ -162,6 +176,13 @@ class CoarseToFineSearchLoop:
         self.candidates: List[dict] = []
 
     # --- cost and accuracy of one child --------------------------------------------------------
+    @property
+    def workers(self) -> int:
+        """Workers of the BN calibration loader."""
+        if self.calibration_workers is None:
+            return getattr(training_batches(self.runner), 'num_workers', 0)
+        return self.calibration_workers
+
     def cost(self, arch: dict) -> dict:
         """mmengine's count of the child's static backbone at its resolution (cached)."""
         key = json.dumps(arch, sort_keys=True)
@@ -176,18 +197,23 @@ class CoarseToFineSearchLoop:
         return self.min_flops <= self.cost(arch)['flops'] <= self.max_flops
 
     def evaluate(self, arch: dict, phase: str) -> dict:
-        metrics = evaluate_child(self.runner, arch, self.num_bn_batches)
+        start = time.perf_counter()
+        metrics = evaluate_child(self.runner, arch, self.num_bn_batches,
+                                 num_workers=self.workers)
+        seconds = time.perf_counter() - start
         if self.metric not in metrics:
             raise ConfigError(f'CoarseToFineSearchLoop.metric: {self.metric!r} is not a '
                               f'result of the evaluator (got {sorted(metrics)})')
         cost = self.cost(arch)
         record = dict(phase=phase, arch=arch, flops=cost['flops'], params=cost['params'],
                       metric=float(metrics[self.metric]),
-                      metrics={k: float(v) for k, v in metrics.items()})
+                      metrics={k: float(v) for k, v in metrics.items()},
+                      seconds=round(seconds, 3))
         self.candidates.append(record)
         print_log(
             f'[{phase} {len(self.candidates)}] {cost["flops"] / 1e6:.1f} MFLOPs '
-            f'{cost["params"] / 1e6:.3f} M params {self.metric}={record["metric"]:.4f}',
+            f'{cost["params"] / 1e6:.3f} M params {self.metric}={record["metric"]:.4f} '
+            f'({seconds:.2f} s)',
             logger='current')
         return record
 
@@ -237,7 +263,8 @@ class CoarseToFineSearchLoop:
         best = self.search()
         # The selected child, with its own BN statistics, is what gets exported.
         calibrate_child(self.runner.model, best['arch'], training_batches(self.runner),
-                        self.num_bn_batches)
+                        self.num_bn_batches, self.workers)
+        best['selected'] = True
         spec, weights = self.backbone.export()
         work_dir = self.runner.work_dir
         finalize_spec(

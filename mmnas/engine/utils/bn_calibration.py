@@ -33,7 +33,8 @@ def _calibration_sampler(loader: DataLoader) -> Sampler:
 
 
 @torch.no_grad()
-def recalibrate_bn(model: nn.Module, data_batches: Iterable[dict], num_batches: int) -> int:
+def recalibrate_bn(model: nn.Module, data_batches: Iterable[dict], num_batches: int,
+                   num_workers: int = 0) -> int:
     """Reset every BatchNorm's running statistics and re-estimate them as the exact average
     over ``num_batches`` batches (``momentum=None``), without touching any weight.
 
@@ -41,10 +42,13 @@ def recalibrate_bn(model: nn.Module, data_batches: Iterable[dict], num_batches: 
         model: an mmengine ``BaseModel`` (possibly DDP-wrapped) whose ``data_preprocessor``
             turns a dataloader batch into model inputs.
         data_batches: dataloader batches, e.g. ``runner.train_dataloader``. A ``DataLoader``
-            is read through a separate single-process loader over the same dataset and
-            collate function, so the iterator the training loop is in the middle of goes on
-            undisturbed (see :func:`_calibration_sampler` for the sampler).
+            is read through a separate loader over the same dataset and collate function,
+            so the iterator the training loop is in the middle of goes on undisturbed (see
+            :func:`_calibration_sampler` for the sampler).
         num_batches: how many batches to use; fewer is fine if the loader is shorter.
+        num_workers: worker processes of that separate loader (0: the main process; with
+            workers, augmentation draws from the workers' seeds instead of the main
+            process's random state).
 
     Returns:
         The number of batches actually used.
@@ -63,7 +67,9 @@ def recalibrate_bn(model: nn.Module, data_batches: Iterable[dict], num_batches: 
     if isinstance(data_batches, DataLoader):
         data_batches = DataLoader(data_batches.dataset, batch_size=data_batches.batch_size,
                                   sampler=_calibration_sampler(data_batches),
-                                  collate_fn=data_batches.collate_fn, num_workers=0)
+                                  collate_fn=data_batches.collate_fn, num_workers=num_workers,
+                                  worker_init_fn=data_batches.worker_init_fn if num_workers
+                                  else None)
     net.train()
     used = 0
     try:

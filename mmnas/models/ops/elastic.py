@@ -12,6 +12,9 @@ current choice (``active_*`` attributes, read back with :attr:`current_choice`).
 """
 from typing import Dict, Mapping, Optional, Sequence
 
+import torch
+import torch.distributed as dist
+import torch.distributed.nn.functional as dist_nn
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -135,12 +138,20 @@ class ElasticBatchNorm2d(nn.BatchNorm2d):
     """BatchNorm over the first ``C`` of its ``num_features`` channels, ``C`` taken from the
     input. Running statistics are updated in place on those channels only.
 
+    With ``sync=True`` in a multi-process run, training-mode statistics are those of the
+    batches of all processes together (synchronized BN, as BigNAS trains): every process
+    all-reduces the per-channel sums of its slice (``Σx``, ``Σx²`` and the element count, one
+    collective, differentiable), so any child's width is synchronized; mmengine's
+    ``sync_bn`` would instead swap the layer for a fixed-width ``SyncBatchNorm``.
+
     Shapes: ``(N, C, H, W) → (N, C, H, W)``, ``C ≤ num_features``.
     """
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: Optional[float] = 0.1):
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: Optional[float] = 0.1,
+                 sync: bool = False):
         super().__init__(num_features, eps=eps, momentum=momentum)
         self.active_num_features = num_features
+        self.sync = sync
 
     @property
     def current_choice(self) -> dict:
@@ -160,10 +171,31 @@ class ElasticBatchNorm2d(nn.BatchNorm2d):
             if self.momentum is None:
                 factor = 1.0 / float(self.num_batches_tracked)
         use_batch_stats = self.training or self.running_mean is None
+        if use_batch_stats and self.sync and dist.is_available() and dist.is_initialized() \
+                and dist.get_world_size() > 1:
+            return self._synchronized(x, c, factor)
         return F.batch_norm(
             x, None if self.running_mean is None else self.running_mean[:c],
             None if self.running_var is None else self.running_var[:c], self.weight[:c],
             self.bias[:c], use_batch_stats, factor, self.eps)
+
+
+    def _synchronized(self, x: Tensor, c: int, factor: float) -> Tensor:
+        """Normalise with the statistics of every process's batch (``x`` of ``C = c``)."""
+        count = x.new_tensor([x.numel() / c])
+        stats = torch.cat([x.sum((0, 2, 3)), (x * x).sum((0, 2, 3)), count])
+        stats = dist_nn.all_reduce(stats)
+        n = stats[-1]
+        mean = stats[:c] / n
+        var = (stats[c:2 * c] / n - mean * mean).clamp_min(0)
+        if self.training and self.track_running_stats:
+            with torch.no_grad():
+                unbiased = var * (n / (n - 1).clamp_min(1))
+                self.running_mean[:c].mul_(1 - factor).add_(mean.detach(), alpha=factor)
+                self.running_var[:c].mul_(1 - factor).add_(unbiased.detach(), alpha=factor)
+        scale = self.weight[:c] * torch.rsqrt(var + self.eps)
+        shift = self.bias[:c] - mean * scale
+        return x * scale.view(1, c, 1, 1) + shift.view(1, c, 1, 1)
 
 
 class ElasticLinear(nn.Linear):
