@@ -15,7 +15,8 @@ def test_killed_search_resumes_exactly(tmp_path, repo_root):
     # the checkpoint of its epoch) every 2 epochs.
     config = tiny_config(repo_root, SEARCH, root, tmp_path / 'search.py',
                          **{'train_cfg.max_epochs': 4, 'train_cfg.arch_start': 1,
-                            'train_cfg.val_interval': 2, 'train_dataloader.batch_size': 8,
+                            'train_cfg.val_begin': 1, 'train_cfg.val_interval': 2,
+                            'train_dataloader.batch_size': 8,
                             'train_cfg.arch_dataloader.batch_size': 4,
                             'param_scheduler.weights.0.T_max': 4,
                             'param_scheduler.weights.0.end': 4})

@@ -51,7 +51,8 @@ def test_search_derive_and_retrain(tiny_imagenet, tmp_path, repo_root, run_tool)
     search_dir = tmp_path / 'search'
     config = tiny_config(repo_root, SEARCH, root, tmp_path / 'search.py',
                          **{'train_cfg.max_epochs': 3, 'train_cfg.arch_start': 1,
-                            'train_cfg.val_interval': 3,
+                            'train_cfg.val_begin': 2, 'train_cfg.val_interval': 1,
+                            'custom_hooks.0.start_epoch': 1,
                             'param_scheduler.weights.0.T_max': 3,
                             'param_scheduler.weights.0.end': 3,
                             'default_hooks.checkpoint.interval': 3})
@@ -70,6 +71,22 @@ def test_search_derive_and_retrain(tiny_imagenet, tmp_path, repo_root, run_tool)
     assert not any('arch_cost' in r for r in logged if r.get('epoch') == 1)
     assert 'accuracy/top1' in logged[-1]
 
+    # Top-2 keeping: the derived networks of epochs 1 and 2 were validated (the released
+    # search from epoch 120 on) and both kept, best first, with their accuracy and cost.
+    accuracies = {r['step']: r['accuracy/top1'] for r in logged if 'accuracy/top1' in r}
+    assert sorted(accuracies) == [2, 3]
+    kept = [ArchSpec.load(str(search_dir / f'arch_top{k}.json')) for k in (1, 2)]
+    assert not (search_dir / 'arch_top3.json').exists()
+    assert sorted(s.meta['epoch'] for s in kept) == [1, 2]
+    assert [s.metrics['accuracy/top1'] for s in kept] == sorted(accuracies.values(),
+                                                                 reverse=True)
+    for s in kept:
+        assert s.metrics['accuracy/top1'] == pytest.approx(accuracies[s.meta['epoch'] + 1])
+        assert s.cost['flops'] > 0 and s.cost['input_shape'] == [3, 32, 32]
+        assert s.build() is not None
+    # The last epoch's kept spec is the architecture the checkpoint derives.
+    last = next(s for s in kept if s.meta['epoch'] == 2)
+
     # Derivation: the Viterbi path of the checkpoint's β and argmax α, as an ArchSpec.
     assert run_tool('search', config, ckpt, '--work-dir', search_dir) == 0
     spec = ArchSpec.load(str(search_dir / 'arch.json'))
@@ -79,6 +96,7 @@ def test_search_derive_and_retrain(tiny_imagenet, tmp_path, repo_root, run_tool)
                               if k.startswith('backbone.')})
     probs = {e: float(p.detach()) for e, p in supernet.transition_probs().items()}
     assert spec.meta['derived']['path'] == viterbi(len(supernet.nodes), probs)
+    assert last.backbone == spec.backbone
     assert spec.method == 'densenas' and spec.backbone['type'] == 'mmnas.DenseNASNet'
     assert 0 < spec.cost['flops'] < spec.meta['supernet_cost']['flops']
 
@@ -86,12 +104,12 @@ def test_search_derive_and_retrain(tiny_imagenet, tmp_path, repo_root, run_tool)
     retrain_dir = tmp_path / 'retrain'
     config = tiny_config(repo_root, RETRAIN, root, tmp_path / 'retrain.py',
                          **{'model.backbone.arch_spec': str(search_dir / 'arch.json'),
-                            'max_epochs': 6, 'train_cfg.max_epochs': 6,
-                            'train_cfg.val_interval': 6, 'param_scheduler.T_max': 6,
-                            'param_scheduler.end': 6, 'default_hooks.checkpoint.interval': 6})
+                            'max_epochs': 12, 'train_cfg.max_epochs': 12,
+                            'train_cfg.val_interval': 12, 'param_scheduler.T_max': 12,
+                            'param_scheduler.end': 12, 'default_hooks.checkpoint.interval': 12})
     assert run_tool('train', config, '--work-dir', retrain_dir) == 0
     final = scalars(retrain_dir)[-1]
     assert final['accuracy/top1'] > 25, final
-    retrained = torch.load(retrain_dir / 'epoch_6.pth', weights_only=False)['state_dict']
+    retrained = torch.load(retrain_dir / 'epoch_12.pth', weights_only=False)['state_dict']
     assert {k[len('backbone.'):] for k in retrained if k.startswith('backbone.')} == set(
         spec.build().state_dict())

@@ -154,3 +154,13 @@ def test_skip_cost_regularisation_prices_skip_at_a_fraction_of_the_first_candida
     assert float(reg(net)) > float(plain(net))
     with pytest.raises(ConfigError, match='skip_cost=2'):
         DenseNASCostModel(net, (3, 32, 32), plain.table, skip_cost=2)
+
+
+def test_connection_counts_per_stage(tiny_space):
+    """max_connections as the released adjoin_connect_nums: one count per source stage."""
+    uniform = DenseNASRouted(dict(tiny_space, max_connections=[3, 3, 3]))
+    assert uniform.out_edges == DenseNASRouted(tiny_space).out_edges
+    staged = DenseNASRouted(dict(tiny_space, max_connections=[1, 2, 1]))
+    assert staged.out_edges == [[1], [2, 3], [3, 4], [4], [5], []]
+    with pytest.raises(ConfigError, match='has 2 entries'):
+        DenseNASRouted(dict(tiny_space, max_connections=[3, 3]))
