@@ -1,7 +1,8 @@
 import torch
 from torch import nn
 
-from mmnas.cost import count_complexity
+from mmnas.cost import count_complexity, module_flops, sdpa_flop_jit
+from mmnas.cost.complexity import structure_key
 
 
 def test_convolutions_are_counted_as_multiply_adds():
@@ -32,3 +33,40 @@ def test_counting_leaves_the_model_and_its_statistics_untouched():
     count_complexity(net, (3, 8, 8))
     assert net.training
     torch.testing.assert_close(net[1].running_mean, before)
+
+
+def _traced(net, shape):
+    """A fresh trace by mmengine's analyzer, as the counter did before it kept counts."""
+    from mmengine.analysis import FlopAnalyzer
+    net.eval()
+    with torch.no_grad():
+        analyzer = FlopAnalyzer(net, (torch.randn(1, *shape), ))
+        analyzer.set_op_handle('aten::scaled_dot_product_attention', sdpa_flop_jit)
+        analyzer.unsupported_ops_warnings(False)
+        analyzer.uncalled_modules_warnings(False)
+        return int(analyzer.total()), dict(analyzer.by_module())
+
+
+def test_kept_counts_equal_a_fresh_trace_and_follow_changes():
+    def build():
+        return nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+                             nn.Conv2d(8, 4, 3, padding=1), nn.Upsample(scale_factor=2))
+
+    net, shape = build(), (3, 12, 16)
+    total, by_module = _traced(net, shape)
+    assert count_complexity(net, shape)['flops'] == total
+    assert module_flops(build(), shape) == by_module  # same structure, kept count
+    assert count_complexity(build(), shape)['flops'] == total
+    # Every change of structure is counted anew: a width, a stride, an attribute, an input.
+    net[3] = nn.Conv2d(8, 6, 3, padding=1)
+    assert count_complexity(net, shape)['flops'] == _traced(net, shape)[0] != total
+    net[0].stride = (2, 2)
+    assert count_complexity(net, shape)['flops'] == _traced(net, shape)[0]
+    net[4].scale_factor = 4.0
+    assert count_complexity(net, shape)['flops'] == _traced(net, shape)[0]
+    assert count_complexity(net, (3, 8, 8))['flops'] == _traced(net, (3, 8, 8))[0]
+    # Weights are no part of a count.
+    key = structure_key(net, shape)
+    with torch.no_grad():
+        net[0].weight.add_(1.0)
+    assert structure_key(net, shape) == key

@@ -4,13 +4,17 @@ For each config: ``tools/train.py`` → ``tools/test.py`` (where the config test
 ``tools/train.py --resume`` → ``tools/search.py`` (where it has a ``search_cfg``), on the tiny
 datasets. The config is shrunk only by ``--cfg-options`` computed from the config itself: data
 roots moved to the tiny datasets, one or two iterations or epochs, batches of two, inputs
-scaled down by one power of two to a crop of about 48 to 96 pixels. Its model, evaluator, schedulers, hooks and checkpoint format stay
-as they are. A config that retrains a searched architecture (``arch_spec`` pointing into
-``work_dirs/<search config>/``) first runs that search config the same way. A new config is
-covered without touching this file.
+scaled down by a power of two to a crop of about 48 to 96 pixels, or by less where the network
+cannot take inputs that small (the first training then fails with a RuntimeError and is run
+again at the next power of two up, at worst at the config's own size). Its model, evaluator,
+schedulers, hooks and checkpoint format stay as they are. A config that retrains a searched
+architecture (``arch_spec`` pointing into ``work_dirs/<search config>/``) first runs that
+search config the same way. A new config is covered without touching this file.
 
-The sweep takes longer than the test suite's budget (tracing the paper supernets for their
-FLOPs dominates), so it is marked ``config_sweep`` and runs on its own::
+The sweep takes longer than the test suite's budget (a paper config takes 30 s to several
+minutes of one core; tracing paper supernets for their FLOPs, kept per structure by
+:mod:`mmnas.cost.complexity`, and their full-size search spaces dominate), so it is marked
+``config_sweep`` and runs on its own::
 
     .venv/bin/python -m pytest -m config_sweep -n 2 --dist loadgroup tests/test_tools/test_all_configs.py
 """
@@ -19,6 +23,7 @@ import math
 import os
 import os.path as osp
 import re
+import shutil
 from typing import Any, Dict, Iterator, List, Set, Tuple
 
 import pytest
@@ -106,8 +111,10 @@ def _shrunk(value: Any, factor: float, key: str) -> Any:
     return None
 
 
-def shrink_options(cfg: Config, roots: Dict[str, str], arch_specs: Dict[str, str]) -> Dict:
-    """The ``--cfg-options`` that run ``cfg`` on the tiny data in a few iterations."""
+def shrink_options(cfg: Config, roots: Dict[str, str], arch_specs: Dict[str, str],
+                   factor: float = None) -> Dict:
+    """The ``--cfg-options`` that run ``cfg`` on the tiny data in a few iterations, its
+    inputs divided by ``factor`` (by default :func:`_scale_factor`'s)."""
     plain = cfg.to_dict()
     options: Dict[str, Any] = {}
     moved: Dict[str, str] = {}
@@ -158,7 +165,7 @@ def shrink_options(cfg: Config, roots: Dict[str, str], arch_specs: Dict[str, str
     checkpoint = (plain.get('default_hooks') or {}).get('checkpoint')
     if checkpoint and 'interval' in checkpoint:
         options['default_hooks.checkpoint.interval'] = 2 if 'max_iters' in train_cfg else 1
-    factor = _scale_factor(plain)
+    factor = _scale_factor(plain) if factor is None else factor
     for path, value in _walk(plain, ''):
         key = path.split('.')[-1]
         if key in _SIZE_KEYS and path not in options and any(
@@ -188,10 +195,12 @@ def _cli(value: Any) -> str:
 
 
 def _needed_searches(cfg: Config) -> List[str]:
-    """Search configs whose ``arch.json`` this config retrains."""
+    """Search configs whose ``arch.json`` this config retrains: read by a part of the config
+    (a top-level variable, such as a base's ``arch_spec = ...`` that a child config no longer
+    uses, is only the config language's)."""
     names = []
     for path, value in _walk(cfg.to_dict(), ''):
-        if path.endswith('arch_spec') and isinstance(value, str):
+        if '.' in path and path.endswith('arch_spec') and isinstance(value, str):
             match = re.match(r'work_dirs/([^/]+)/arch\.json$', value)
             if match:
                 names.append(match.group(1))
@@ -218,6 +227,26 @@ class ConfigRunner:
         assert found, f'no config {name} for work_dirs/{name}/arch.json'
         return osp.join(REPO, found[0])
 
+    def _cli(self, cfg: Config, config: str, name: str, work_dir: str,
+             factor: float) -> List[str]:
+        """The shrinking ``--cfg-options`` at ``factor``; builds the cost table the config
+        reads first, as users do, with the table tool."""
+        options = shrink_options(cfg, self.roots, self.arch_specs, factor)
+        cli = [f'{k}={_cli(v)}' for k, v in options.items()]
+        table = (cfg.get('cost_cfg') or {}).get('table')
+        if isinstance(table, str) and table.startswith('work_dirs/'):
+            built = osp.join(work_dir, osp.basename(table))
+            code = self.run_tool('build_cost_table', config, '--out', built, '--batch-size', 2,
+                                 '--warmup', 0, '--repeats', 1, '--cfg-options', *cli)
+            assert code == 0, f'build_cost_table {name} exited with {code}'
+            cli += [f'{path}={built}' for path, value in _walk(cfg.to_dict(), '')
+                    if value == table]
+        return cli
+
+    def _tool(self, name: str, work_dir: str, cli: List[str], *args) -> None:
+        code = self.run_tool(*args, '--work-dir', work_dir, '--cfg-options', *cli)
+        assert code == 0, f'{args[0]} {name} exited with {code}'
+
     def run(self, config: str) -> None:
         if config in self.done:  # already run as the search another config retrains
             return
@@ -226,25 +255,26 @@ class ConfigRunner:
         for search in _needed_searches(cfg):
             if search not in self.arch_specs:
                 self.run(self._config(search))
-        options = shrink_options(cfg, self.roots, self.arch_specs)
         name = osp.splitext(osp.basename(config))[0]
         work_dir = osp.join(self.work_root, name)
-        cli = [f'{k}={_cli(v)}' for k, v in options.items()]
-        table = (cfg.get('cost_cfg') or {}).get('table')
-        if isinstance(table, str) and table.startswith('work_dirs/'):
-            # The search reads a cost table that users build first with the table tool.
-            built = osp.join(work_dir, osp.basename(table))
-            code = self.run_tool('build_cost_table', config, '--out', built, '--batch-size', 2,
-                                 '--warmup', 0, '--repeats', 1, '--cfg-options', *cli)
-            assert code == 0, f'build_cost_table {name} exited with {code}'
-            cli += [f'{path}={built}' for path, value in _walk(cfg.to_dict(), '')
-                    if value == table]
+        factor = _scale_factor(cfg.to_dict())
+        while True:
+            cli = self._cli(cfg, config, name, work_dir, factor)
+            try:
+                self._tool(name, work_dir, cli, 'train', config)
+                break
+            except RuntimeError:
+                if factor <= 1:
+                    raise
+                # The network cannot take inputs this small (DARTS's ImageNet auxiliary
+                # classifier pools a 5x5 window from the second reduction cell's map): the
+                # next power of two up, in a fresh work dir, up to the config's own size.
+                shutil.rmtree(work_dir, ignore_errors=True)
+                factor /= 2
 
         def tool(*args) -> None:
-            code = self.run_tool(*args, '--work-dir', work_dir, '--cfg-options', *cli)
-            assert code == 0, f'{args[0]} {name} exited with {code}'
+            self._tool(name, work_dir, cli, *args)
 
-        tool('train', config)
         checkpoint = _latest_checkpoint(work_dir)
         if cfg.get('test_dataloader') and cfg.get('test_evaluator') and cfg.get('test_cfg') \
                 is not None:
