@@ -55,7 +55,8 @@ METHOD_TYPES: Dict[str, Dict[str, str]] = {
     'transform': dict.fromkeys(('RotationPretext', 'JigsawPretext', 'ColorizationPretext'),
                                'mmnas.unnas'),
     'loop': dict.fromkeys(('SandwichTrainLoop', 'SandwichEpochTrainLoop'), 'mmnas.bignas'),
-    'hook': dict(ProgressiveShrinkHook='mmnas.hrnas', DropPathScheduleHook='mmnas.unnas'),
+    'hook': dict(ProgressiveShrinkHook='mmnas.hrnas', DropPathScheduleHook='mmnas.unnas',
+                 DenseNASTopKHook='mmnas.densenas'),
     'arch updater': dict(DenseNASArchUpdater='mmnas.densenas'),
 }
 
