@@ -4,7 +4,7 @@
 # to 0.0016, weight decay 1e-5, EMA 0.9999, 430 epochs; stock mmseg augmentation (resize,
 # crop, flip, photometric distortion).
 _base_ = [
-    './_base_/hrnas-supernet_fcn.py', 'mmseg::_base_/datasets/cityscapes.py',
+    './_base_/hrnas-supernet_seg.py', 'mmseg::_base_/datasets/cityscapes.py',
     'mmseg::_base_/default_runtime.py', './_base_/seg_adamw-onecycle.py'
 ]
 

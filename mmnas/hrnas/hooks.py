@@ -12,12 +12,12 @@ from mmnas.engine.hooks import ArchSpecHook
 from mmnas.engine.runner.derive_loop import write_arch_spec
 from mmnas.engine.utils import (recalibrate_bn, refresh_averaged_model, replace_optimizer_params,
                                 rewrap_model)
-from mmnas.models import get_searchable_backbone, unwrap_model
+from mmnas.models import unwrap_model
 from mmnas.registry import HOOKS
 from mmnas.structures import ArchSpec
 from mmnas.utils.config_check import ConfigError
-from .shrinking import (apply_plan, l1_penalty, penalty_weights, plan_for_arch, plan_shrink,
-                        scale_groups)
+from .shrinking import (SearchScope, apply_plan, l1_penalty, penalty_weights, plan_for_arch,
+                        plan_shrink, scale_groups, scope_arch)
 from .visualization import draw_arch
 
 
@@ -25,6 +25,11 @@ from .visualization import draw_arch
 class ProgressiveShrinkHook(ArchSpecHook):
     """Train an HR-NAS supernet with ``loss + λ·Σ_c p_c·|γ_c|`` and physically cut the
     channels whose BN scale γ has vanished, every ``interval`` epochs (or iterations).
+
+    The searched channels are those of the backbone and of the heads built of searching
+    blocks (:class:`~mmnas.hrnas.SearchScope`: ``HRNASSegHead``, ``HRNASHeatmapHead``,
+    ``HRNASClsNeck``); they are priced, penalised and cut together, and the exported spec
+    holds the heads in ``ArchSpec.heads``.
 
     The penalty joins the stock model's loss dict as ``loss_scale_l1`` (a forward hook on the
     model, so any optimizer wrapper, AMP, gradient accumulation and DDP apply to it as to the
@@ -105,18 +110,23 @@ class ProgressiveShrinkHook(ArchSpecHook):
         return output
 
     def _refresh(self, runner) -> dict:
-        backbone = get_searchable_backbone(runner.model)
-        self._groups = scale_groups(backbone, self.input_shape)
-        self._weights = penalty_weights(self._groups, backbone)
-        cost = count_complexity(backbone, self.input_shape)
-        runner.message_hub.update_info('hrnas_cost', cost)
+        scope = SearchScope(runner.model)
+        self._groups = scale_groups(scope, self.input_shape)
+        self._weights = penalty_weights(self._groups, scope)
+        # The backbone's cost is what the exported spec's cost counts; the searched network's
+        # (backbone + searched heads) is what the log reports.
+        runner.message_hub.update_info('hrnas_cost',
+                                       count_complexity(scope.backbone, self.input_shape))
+        cost = count_complexity(scope, self.input_shape) if scope.parts else \
+            runner.message_hub.get_info('hrnas_cost')
+        runner.message_hub.update_info('hrnas_searched_cost', cost)
         return cost
 
     def before_train(self, runner) -> None:
         model = unwrap_model(runner.model)
         self._handle = model.register_forward_hook(self._add_penalty, with_kwargs=True)
         cost = self._refresh(runner)
-        print_log(f'HR-NAS shrinking: backbone {cost["flops"] / 1e9:.4f} GFLOPs '
+        print_log(f'HR-NAS shrinking: searched network {cost["flops"] / 1e9:.4f} GFLOPs '
                   f'{cost["params"] / 1e6:.4f} M params at {list(self.input_shape)}, '
                   f'{sum(g.size for g in self._groups)} searched channels',
                   logger='current')
@@ -153,9 +163,9 @@ class ProgressiveShrinkHook(ArchSpecHook):
 
     def _cut(self, runner, plan: dict) -> None:
         """Apply ``plan`` to the model, its EMA copies and the optimizer; re-wrap DDP."""
-        slices = apply_plan(get_searchable_backbone(runner.model), plan)
+        slices = apply_plan(SearchScope(runner.model), plan)
         for ema in self._ema_models(runner):
-            apply_plan(get_searchable_backbone(ema.module), plan)
+            apply_plan(SearchScope(ema.module), plan)
             refresh_averaged_model(ema)
         replace_optimizer_params(runner.optim_wrapper, slices)
         rewrap_model(runner)
@@ -163,12 +173,12 @@ class ProgressiveShrinkHook(ArchSpecHook):
     def shrink(self, runner) -> Optional[dict]:
         """Cut the vanished channels now; returns the new cost, or ``None`` if nothing was
         cut."""
-        backbones = [get_searchable_backbone(runner.model)]
-        backbones += [get_searchable_backbone(ema.module) for ema in self._ema_models(runner)]
+        backbones = [SearchScope(runner.model)]
+        backbones += [SearchScope(ema.module) for ema in self._ema_models(runner)]
         plan, saved = plan_shrink(self._groups, backbones, self.threshold)
         if not plan or saved <= self.min_flops_saving:
             return None
-        before = runner.message_hub.get_info('hrnas_cost')
+        before = runner.message_hub.get_info('hrnas_searched_cost')
         self._cut(runner, plan)
         recalibrate_bn(runner.model, runner.train_dataloader, self.calib_batches)
         cost = self._refresh(runner)
@@ -179,7 +189,9 @@ class ProgressiveShrinkHook(ArchSpecHook):
             f'({removed} kernel branches touched), FLOPs {before["flops"] / 1e9:.4f} G -> '
             f'{cost["flops"] / 1e9:.4f} G, params {before["params"] / 1e6:.4f} M -> '
             f'{cost["params"] / 1e6:.4f} M', logger='current')
-        runner.message_hub.update_scalar('train/backbone_mflops', cost['flops'] / 1e6)
+        runner.message_hub.update_scalar('train/backbone_mflops',
+                                         runner.message_hub.get_info('hrnas_cost')['flops'] / 1e6)
+        runner.message_hub.update_scalar('train/searched_mflops', cost['flops'] / 1e6)
         return cost
 
     # -- checkpoints --------------------------------------------------------------------------
@@ -187,7 +199,7 @@ class ProgressiveShrinkHook(ArchSpecHook):
     def restore(self, runner, spec: ArchSpec) -> None:
         """Cut the network, its EMA copies and the optimizer to the widths of a checkpoint's
         spec, before its weights are loaded."""
-        plan = plan_for_arch(get_searchable_backbone(runner.model), spec.backbone['arch'])
+        plan = plan_for_arch(SearchScope(runner.model), scope_arch(spec))
         if plan:
             self._cut(runner, plan)
             print_log(f'HR-NAS: network cut to the architecture stored in the checkpoint '

@@ -4,12 +4,12 @@ from .base_backbone import DifferentiableBackbone, FeatureInfo, SearchableBackbo
 from .elastic_backbone import ElasticBackbone, no_regularization, resize_short_side
 from .ops import (ElasticBatchNorm2d, ElasticConv2d, ElasticLinear, elastic_slice, pad_channels,
                   select_batchnorm, select_conv2d, select_linear, slice_state_dict)
-from .utils import get_searchable_backbone, unwrap_model
+from .utils import HEAD_KEYS, export_heads, get_searchable_backbone, searched_heads, unwrap_model
 
 __all__ = [
     'FeatureInfo', 'SearchableBackbone', 'DifferentiableBackbone', 'ElasticBackbone',
     'resize_short_side', 'no_regularization',
     'select_conv2d', 'select_batchnorm', 'select_linear', 'ElasticConv2d', 'ElasticBatchNorm2d',
     'ElasticLinear', 'elastic_slice', 'slice_state_dict', 'pad_channels',
-    'get_searchable_backbone', 'unwrap_model'
+    'get_searchable_backbone', 'unwrap_model', 'HEAD_KEYS', 'searched_heads', 'export_heads'
 ]
