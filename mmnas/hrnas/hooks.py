@@ -6,9 +6,10 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import EMAHook
 from mmengine.logging import print_log
 from torch import Tensor, nn
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmnas.cost import count_complexity
-from mmnas.engine.hooks import ArchSpecHook
+from mmnas.engine.hooks import ArchSpecHook, preserved_rng
 from mmnas.engine.runner.derive_loop import write_arch_spec
 from mmnas.engine.utils import (recalibrate_bn, refresh_averaged_model, replace_optimizer_params,
                                 rewrap_model)
@@ -54,7 +55,17 @@ class ProgressiveShrinkHook(ArchSpecHook):
         threshold: |γ| at or below which a channel is cut.
         min_flops_saving: a cut that saves fewer FLOPs is postponed.
         input_shape: ``(C, H, W)`` at which FLOPs (penalty weights and logs) are counted.
-        calib_batches: training batches for BN re-calibration after a cut.
+        calib_batches: training batches for BN re-calibration after a cut (and of the EMA
+            model, see ``ema_bn``).
+        ema_bn: ``'calibrate'`` (the released code): before every validation and checkpoint
+            the EMA model's BN statistics are re-estimated on ``calib_batches`` training
+            batches (averaged over DDP ranks), and validation, ``save_best`` and the saved
+            weights (hence ``tools/test.py``) use the EMA weights with these statistics;
+            ``'live'``: mmengine's ``EMAHook`` as it is, the EMA weights with the live
+            model's statistics.
+        final_mask: which weights decide the last cut: ``'ema'`` (the released code: the
+            channels alive in the EMA weights, when there is an EMA model) or ``'union'``
+            (alive in the weights or the EMA weights, as every other cut).
         arch_file: searched ArchSpec, relative to the work dir.
         figure_file: picture of the searched architecture, relative to the work dir.
     """
@@ -73,6 +84,8 @@ class ProgressiveShrinkHook(ArchSpecHook):
                  min_flops_saving: float = 1e6,
                  input_shape: Sequence[int] = (3, 224, 224),
                  calib_batches: int = 10,
+                 ema_bn: str = 'calibrate',
+                 final_mask: str = 'ema',
                  arch_file: str = 'arch.json',
                  figure_file: str = 'arch.png') -> None:
         if penalty < 0 or warmup < 0 or begin < 0 or interval < 1:
@@ -87,7 +100,14 @@ class ProgressiveShrinkHook(ArchSpecHook):
         self.threshold = threshold
         self.min_flops_saving = min_flops_saving
         self.input_shape = tuple(input_shape)
+        if ema_bn not in ('calibrate', 'live') or final_mask not in ('ema', 'union'):
+            raise ConfigError(f"ProgressiveShrinkHook: ema_bn must be 'calibrate' or 'live' and "
+                              f"final_mask 'ema' or 'union', got {ema_bn!r}, {final_mask!r}")
         self.calib_batches = calib_batches
+        self.ema_bn = ema_bn
+        self.final_mask = final_mask
+        self._ema_calibrated_at: Optional[int] = None
+        self._ema_swapped = False
         self.arch_file = arch_file
         self.figure_file = figure_file
         self.coefficient = 0.0
@@ -136,14 +156,59 @@ class ProgressiveShrinkHook(ArchSpecHook):
         runner.message_hub.update_scalar('train/lambda', self.coefficient)
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        self._ema_calibrated_at = None  # the EMA update copied the live statistics in
         if not self.by_epoch and (self.every_n_train_iters(runner, self.interval)
                                   or self.is_last_train_iter(runner)):
-            self.shrink(runner)
+            self.shrink(runner, final=self.is_last_train_iter(runner))
 
     def after_train_epoch(self, runner) -> None:
         if self.by_epoch and (self.every_n_epochs(runner, self.interval)
                               or runner.epoch + 1 == runner.max_epochs):
-            self.shrink(runner)
+            self.shrink(runner, final=runner.epoch + 1 == runner.max_epochs)
+
+    # -- the EMA model's own BN statistics -----------------------------------------------------
+
+    def _calibrate_ema(self, runner) -> list:
+        """Re-estimate the EMA models' BN statistics once per training step (mmengine's EMA
+        copies the live statistics in at every update); returns the EMA models."""
+        emas = self._ema_models(runner) if self.ema_bn == 'calibrate' else []
+        if emas and self._ema_calibrated_at != runner.iter:
+            # Off the random streams: a resumed run, which does not repeat a save, draws the
+            # same augmentation as the run left alone.
+            with preserved_rng():
+                for ema in emas:
+                    recalibrate_bn(ema.module, runner.train_dataloader, self.calib_batches)
+            self._ema_calibrated_at = runner.iter
+        return emas
+
+    def _swap_ema_norms(self, runner) -> None:
+        """Exchange the BN statistics of the model and its (first) EMA model."""
+        ema = self._ema_models(runner)[0]
+        live = [m for m in unwrap_model(runner.model).modules() if isinstance(m, _BatchNorm)]
+        avg = [m for m in ema.module.modules() if isinstance(m, _BatchNorm)]
+        for a, b in zip(live, avg):
+            for name in ('running_mean', 'running_var', 'num_batches_tracked'):
+                x, y = getattr(a, name), getattr(b, name)
+                if x is not None and y is not None:
+                    tmp = x.detach().clone()
+                    x.copy_(y)
+                    y.copy_(tmp)
+        self._ema_swapped = not self._ema_swapped
+
+    def before_val_epoch(self, runner) -> None:
+        # EMAHook swaps the weights; the statistics are swapped here, so that the EMA weights
+        # are validated with their own statistics.
+        if self._calibrate_ema(runner):
+            self._swap_ema_norms(runner)
+
+    def after_val_epoch(self, runner, metrics=None) -> None:
+        if self._ema_swapped:
+            self._swap_ema_norms(runner)
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        # Before EMAHook stores the EMA state (and swaps it into the saved weights).
+        self._calibrate_ema(runner)
+        super().before_save_checkpoint(runner, checkpoint)
 
     def after_train(self, runner) -> None:
         if self._handle is not None:
@@ -170,11 +235,14 @@ class ProgressiveShrinkHook(ArchSpecHook):
         replace_optimizer_params(runner.optim_wrapper, slices)
         rewrap_model(runner)
 
-    def shrink(self, runner) -> Optional[dict]:
-        """Cut the vanished channels now; returns the new cost, or ``None`` if nothing was
-        cut."""
-        backbones = [SearchScope(runner.model)]
-        backbones += [SearchScope(ema.module) for ema in self._ema_models(runner)]
+    def shrink(self, runner, final: bool = False) -> Optional[dict]:
+        """Cut the vanished channels now (``final``: the last cut, see ``final_mask``);
+        returns the new cost, or ``None`` if nothing was cut."""
+        emas = [SearchScope(ema.module) for ema in self._ema_models(runner)]
+        if final and self.final_mask == 'ema' and emas:
+            backbones = emas
+        else:
+            backbones = [SearchScope(runner.model)] + emas
         plan, saved = plan_shrink(self._groups, backbones, self.threshold)
         if not plan or saved <= self.min_flops_saving:
             return None
