@@ -17,8 +17,9 @@ from mmnas.models import unwrap_model
 from mmnas.registry import HOOKS
 from mmnas.structures import ArchSpec
 from mmnas.utils.config_check import ConfigError
-from .shrinking import (SearchScope, apply_plan, l1_penalty, penalty_weights, plan_for_arch,
-                        plan_shrink, scale_groups, scope_arch)
+from .context import LightweightTransformer
+from .shrinking import (SearchScope, apply_plan, l1_penalty, marginal_token_cost, mean_cost,
+                        penalty_weights, plan_for_arch, plan_shrink, scale_groups, scope_arch)
 from .visualization import draw_arch
 
 
@@ -54,7 +55,14 @@ class ProgressiveShrinkHook(ArchSpecHook):
         by_epoch: count ``begin``, ``warmup`` and ``interval`` in epochs or iterations.
         threshold: |γ| at or below which a channel is cut.
         min_flops_saving: a cut that saves fewer FLOPs is postponed.
-        input_shape: ``(C, H, W)`` at which FLOPs (penalty weights and logs) are counted.
+        input_shape: ``(C, H, W)`` at which FLOPs (logs, exported spec) are counted.
+        price_size: ``(H, W)`` at which the channel costs of the penalty weights are counted
+            (with ``input_shape``'s C): 224×224 as the released code (its profiling size for
+            every task); ``None``: at ``input_shape``.
+        token_penalty: ``'marginal'`` (the released code): every iteration each token is
+            priced from its transformer's alive tokens (|γ| > threshold) by
+            :func:`~mmnas.hrnas.shrinking.marginal_token_cost`; ``'average'``: a token costs
+            its transformer's FLOPs over its tokens, refreshed after each cut.
         calib_batches: training batches for BN re-calibration after a cut (and of the EMA
             model, see ``ema_bn``).
         ema_bn: ``'calibrate'`` (the released code): before every validation and checkpoint
@@ -83,6 +91,8 @@ class ProgressiveShrinkHook(ArchSpecHook):
                  threshold: float = 1e-3,
                  min_flops_saving: float = 1e6,
                  input_shape: Sequence[int] = (3, 224, 224),
+                 price_size: Optional[Sequence[int]] = (224, 224),
+                 token_penalty: str = 'marginal',
                  calib_batches: int = 10,
                  ema_bn: str = 'calibrate',
                  final_mask: str = 'ema',
@@ -100,6 +110,12 @@ class ProgressiveShrinkHook(ArchSpecHook):
         self.threshold = threshold
         self.min_flops_saving = min_flops_saving
         self.input_shape = tuple(input_shape)
+        if token_penalty not in ('marginal', 'average'):
+            raise ConfigError(f"ProgressiveShrinkHook: token_penalty must be 'marginal' or "
+                              f"'average', got {token_penalty!r}")
+        self.price_shape = self.input_shape if price_size is None else \
+            (self.input_shape[0], *price_size)
+        self.token_penalty = token_penalty
         if ema_bn not in ('calibrate', 'live') or final_mask not in ('ema', 'union'):
             raise ConfigError(f"ProgressiveShrinkHook: ema_bn must be 'calibrate' or 'live' and "
                               f"final_mask 'ema' or 'union', got {ema_bn!r}, {final_mask!r}")
@@ -112,6 +128,8 @@ class ProgressiveShrinkHook(ArchSpecHook):
         self.figure_file = figure_file
         self.coefficient = 0.0
         self._weights: List[Tuple[nn.Parameter, Tensor]] = []
+        self._token_prices: list = []
+        self._mean_cost = 1.0
         self._handle = None
 
     # -- the penalty ------------------------------------------------------------------------
@@ -131,8 +149,16 @@ class ProgressiveShrinkHook(ArchSpecHook):
 
     def _refresh(self, runner) -> dict:
         scope = SearchScope(runner.model)
-        self._groups = scale_groups(scope, self.input_shape)
+        self._groups = scale_groups(scope, self.price_shape)
         self._weights = penalty_weights(self._groups, scope)
+        self._mean_cost = mean_cost(self._groups) if self._groups else 1.0
+        blocks = dict(scope.searching_blocks())
+        # (group, γ, penalty weights, token dimension d) of each channel-token transformer.
+        self._token_prices = [
+            (g, gamma, p, blocks[g.block].context.proj_size**2)
+            for g, (gamma, p) in zip(self._groups, self._weights)
+            if g.kind == 'tokens' and isinstance(blocks[g.block].context, LightweightTransformer)
+            and blocks[g.block].context.prunable_tokens]
         # The backbone's cost is what the exported spec's cost counts; the searched network's
         # (backbone + searched heads) is what the log reports.
         runner.message_hub.update_info('hrnas_cost',
@@ -153,6 +179,10 @@ class ProgressiveShrinkHook(ArchSpecHook):
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
         self.coefficient = self.lambda_at(runner.epoch if self.by_epoch else runner.iter)
+        if self.token_penalty == 'marginal':
+            for group, gamma, weights, dim in self._token_prices:
+                alive = int((gamma.detach().abs() > self.threshold).sum())
+                weights.fill_(marginal_token_cost(group, alive, dim) / self._mean_cost)
         runner.message_hub.update_scalar('train/lambda', self.coefficient)
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:

@@ -114,13 +114,31 @@ def scale_groups(backbone: nn.Module, input_shape: Sequence[int]) -> List[ScaleG
     return groups
 
 
+def mean_cost(groups: Sequence[ScaleGroup]) -> float:
+    """``mean_c cost_c`` over all searched channels, the normaliser of the penalty weights."""
+    return sum(g.cost * g.size for g in groups) / sum(g.size for g in groups)
+
+
+def marginal_token_cost(group: ScaleGroup, alive: int, dim: int) -> float:
+    """Price of one token of a transformer with ``alive`` tokens left, as the released code
+    prices it: its share of the transformer's cost that grows linearly with the tokens plus
+    the marginal cost of the ``alive``-th token in the attention products (``2·d`` per pair of
+    ``d``-dimensional tokens):
+
+        (T - 2·d·n₀²) / n₀ + 2·d·(n² - (n - 1)²)
+
+    with ``T = cost·n₀`` the transformer's FLOPs when it was priced with ``n₀`` tokens.
+    """
+    n0 = group.size
+    return (group.cost * n0 - 2 * dim * n0**2) / n0 + 2 * dim * (alive**2 - max(alive - 1, 0)**2)
+
+
 def penalty_weights(groups: Sequence[ScaleGroup],
                     backbone: nn.Module) -> List[Tuple[nn.Parameter, Tensor]]:
     """``(γ, p)`` per searched BN: p holds each channel's ``cost_c / mean cost``."""
     if not groups:
         return []
-    total = sum(g.cost * g.size for g in groups)
-    mean = total / sum(g.size for g in groups)
+    mean = mean_cost(groups)
     weights = []
     for g in groups:
         gamma = backbone.get_submodule(g.norm).weight
