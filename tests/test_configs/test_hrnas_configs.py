@@ -180,3 +180,16 @@ def test_paper_recipe_runs_an_epoch(repo_root, tiny_data, tmp_path, task):
     for key in spec.heads:
         assert [p.shape for p in spec.build_head(key).parameters()] == \
             [p.shape for p in getattr(runner.model, key).parameters()]
+    # The task's retrain config builds the whole searched model (backbone and searched head)
+    # from the spec, and the exported weights load into it as they are.
+    retrain = Config.fromfile(config_path(repo_root, 'a-retrain', task)) \
+        if osp.exists(config_path(repo_root, 'a-retrain', task)) else None
+    if retrain is not None:
+        for key in ('backbone', *spec.heads):
+            retrain.model[key].arch_spec = osp.join(str(tmp_path), 'arch.json')
+        if task == 'imagenet':
+            retrain.model.head.num_classes = 10
+        with DefaultScope.overwrite_default_scope(retrain.default_scope):
+            model = MODELS.build(retrain.model)
+        searched = torch.load(osp.join(str(tmp_path), 'searched.pth'), weights_only=False)
+        model.load_state_dict(searched['state_dict'])
