@@ -45,6 +45,9 @@ METHOD_PACKAGES = ['mmnas.hrnas', 'mmnas.bignas', 'mmnas.densenas', 'mmnas.unnas
 METHOD_TYPES: Dict[str, Dict[str, str]] = {
     'model': {
         **dict.fromkeys(('HRNASSuperNet', 'LightweightTransformer'), 'mmnas.hrnas'),
+        # The searched heads import mmseg and mmpose: only a head lookup pays for them.
+        **dict.fromkeys(('HRNASSegHead', 'HRNASHeatmapHead', 'HRNASClsNeck'),
+                        'mmnas.hrnas.heads'),
         **dict.fromkeys(('BigNASSuperNet', 'SoftTargetKLDivLoss', 'SoftTargetMSELoss'),
                         'mmnas.bignas'),
         **dict.fromkeys(('DenseNASRouted', 'DenseNASNet'), 'mmnas.densenas'),
@@ -81,7 +84,7 @@ def _registry(name: str, parent: Optional[Registry], locations: Sequence[str]) -
 
 
 _CORE_ENGINE = ['mmnas.engine']
-_MODELS = ['mmnas.models', 'mmnas.structures'] + METHOD_PACKAGES
+_MODELS = ['mmnas.models', 'mmnas.structures'] + METHOD_PACKAGES + ['mmnas.hrnas.heads']
 
 RUNNERS = _registry('runner', MMENGINE_RUNNERS, [])
 RUNNER_CONSTRUCTORS = _registry('runner constructor', MMENGINE_RUNNER_CONSTRUCTORS, [])

@@ -54,5 +54,7 @@ def test_method_types_name_every_type_of_a_method():
         for name, obj in reg.module_dict.items():
             package = '.'.join(getattr(obj, '__module__', '').split('.')[:2])
             if package in registry.METHOD_PACKAGES:
-                assert registry.METHOD_TYPES.get(reg.name, {}).get(name) == package, \
-                    (reg.name, name)
+                # The module a lookup imports: the method package or one of its modules
+                # (HR-NAS's heads, which import mmseg and mmpose).
+                listed = registry.METHOD_TYPES.get(reg.name, {}).get(name, '')
+                assert listed == package or obj.__module__ == listed, (reg.name, name)

@@ -1,8 +1,8 @@
 # HR-NAS-A on ADE20K (HR-NAS supp. §1): the Cityscapes optimizer, one cycle and λ = 1.6e-4 on
-# 512x512 crops, 512x2048 test, batch 64 (8 GPUs x 8), 200 epochs, 150 classes; a 180-channel head
-# as the authors' ADE20K head. HR-NAS-B: hrnas-b_ade20k.py.
+# 512x512 crops, 512x2048 test, batch 64 (8 GPUs x 8), 200 epochs, 150 classes; the searched head's
+# searching block ends in 180 channels, as the authors' released ADE20K config. HR-NAS-B: hrnas-b_ade20k.py.
 _base_ = [
-    './_base_/hrnas-supernet_fcn.py', 'mmseg::_base_/datasets/ade20k.py',
+    './_base_/hrnas-supernet_seg.py', 'mmseg::_base_/datasets/ade20k.py',
     'mmseg::_base_/default_runtime.py', './_base_/seg_adamw-onecycle.py'
 ]
 

@@ -4,7 +4,7 @@
 # to 0.0016, weight decay 1e-5, EMA 0.9999, 430 epochs; stock mmseg augmentation (resize,
 # crop, flip, photometric distortion).
 _base_ = [
-    './_base_/hrnas-supernet_fcn.py', 'mmseg::_base_/datasets/cityscapes.py',
+    './_base_/hrnas-supernet_seg.py', 'mmseg::_base_/datasets/cityscapes.py',
     'mmseg::_base_/default_runtime.py', './_base_/seg_adamw-onecycle.py'
 ]
 
@@ -50,6 +50,11 @@ default_hooks = dict(
 
 # λ warms up over the first 25 epochs; vanished channels are cut every 10 epochs (at each
 # validation, as the authors do). EMA 0.9999 is mmengine's momentum 1e-4.
+# The penalty and EMA follow the released code where the paper is silent (the hook's
+# defaults): channel costs priced at 224x224, each token priced every iteration by its
+# marginal cost, the EMA model's BN re-estimated before validation and saving, the last
+# cut decided by the EMA weights. price_size=None, token_penalty='average', ema_bn='live',
+# final_mask='union' give the earlier behaviour.
 custom_hooks = [
     dict(type='mmnas.ProgressiveShrinkHook', penalty=1.6e-4, warmup=25, interval=10,
          by_epoch=True, input_shape=(3, 512, 1024), calib_batches=10),

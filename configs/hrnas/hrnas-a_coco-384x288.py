@@ -25,7 +25,7 @@ test_dataloader = val_dataloader
 auto_scale_lr = dict(base_batch_size=192)
 
 custom_hooks = [
-    dict(type='mmnas.ProgressiveShrinkHook', penalty=1e-6, warmup=10, interval=30,
+    dict(type='mmnas.ProgressiveShrinkHook', penalty=1e-6, warmup=25, interval=30,
          by_epoch=True, input_shape=(3, 384, 288), calib_batches=10),
     dict(type='EMAHook', momentum=1e-4),
 ]

@@ -2,7 +2,7 @@
 _base_ = ['./hrnas-a_imagenet.py']
 
 custom_hooks = [
-    dict(type='mmnas.ProgressiveShrinkHook', penalty=1.2e-4, warmup=20, interval=5,
+    dict(type='mmnas.ProgressiveShrinkHook', penalty=1.2e-4, warmup=25, interval=5,
          by_epoch=True, input_shape=(3, 224, 224), calib_batches=10),
     dict(type='EMAHook', momentum=1e-4),
 ]

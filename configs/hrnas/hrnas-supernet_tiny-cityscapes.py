@@ -1,6 +1,8 @@
-# HR-NAS supernet with mmseg's FCN head on the tiny Cityscapes-format set written by
-# tools/dataset_converters/make_tiny_datasets.py (the README's demo). A reduced supernet
-# (one block per branch, four branches, all kernels and transformers) at 128×256 crops so
+# HR-NAS supernet with its searched segmentation head (branches at stride 4, concatenated,
+# one searching block to 90 channels, 1x1 classifier; shrunk with the backbone) on the tiny
+# Cityscapes-format set written by tools/dataset_converters/make_tiny_datasets.py (the
+# README's demo). A reduced supernet and head (one block per branch, four branches, all
+# kernels and transformers, expansion 2 in the backbone and 1 in the head) at 128×256 crops so
 # that a few hundred CPU iterations show the metric rising. Point `data_root` at the real
 # Cityscapes and use configs/hrnas/hrnas-a_cityscapes.py for the paper's setting.
 _base_ = [
@@ -28,7 +30,16 @@ model = dict(
         context=dict(type='mmnas.LightweightTransformer', num_tokens=8, proj_size=8),
         norm_cfg=norm_cfg),
     decode_head=dict(
-        in_channels=[18, 36, 72, 144], channels=90, norm_cfg=norm_cfg, num_classes=19))
+        _delete_=True,
+        type='mmnas.HRNASSegHead',
+        in_channels=[18, 36, 72, 144],
+        channels=90,
+        expand_ratio=1,
+        dropout_ratio=0.0,
+        num_classes=19,
+        norm_cfg=norm_cfg,
+        align_corners=False,
+        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),

@@ -1,6 +1,7 @@
 # HR-NAS supernet in mmpose's top-down heatmap pipeline: all branches resized to the
-# stride-4 map and concatenated (the HR-NAS head, with mmpose's stock FeatureMapProcessor),
-# then a HeatmapHead, on the tiny COCO-keypoints set written by
+# stride-4 map and concatenated (mmpose's stock FeatureMapProcessor), then the searched pose
+# head (one searching block to 90 channels, expansion 1 here, shrunk with the backbone; a 1x1
+# convolution to the heatmaps), on the tiny COCO-keypoints set written by
 # tools/dataset_converters/make_tiny_datasets.py. Ground-truth person boxes at test time.
 # Use configs/hrnas/hrnas-a_coco-256x192.py for the paper's setting.
 _base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_hrnet-w32_8xb64-210e_coco-256x192.py']
@@ -20,7 +21,8 @@ model = dict(
         expand_ratio=2,
         context=dict(type='mmnas.LightweightTransformer', num_tokens=8, proj_size=8)),
     neck=dict(type='FeatureMapProcessor', concat=True),
-    head=dict(in_channels=18 + 36 + 72 + 144))
+    head=dict(type='mmnas.HRNASHeatmapHead', in_channels=18 + 36 + 72 + 144, last_channel=90,
+              expand_ratio=1))
 
 train_dataloader = dict(batch_size=8, dataset=dict(data_root=data_root))
 val_dataloader = dict(batch_size=8, dataset=dict(data_root=data_root, bbox_file=None))

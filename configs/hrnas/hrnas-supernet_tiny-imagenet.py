@@ -1,5 +1,7 @@
-# HR-NAS supernet as an mmpretrain ImageClassifier (HRNet's stock classification neck,
-# HRFuseScales, then global pooling and a linear head) on the tiny ImageNet-style set written
+# HR-NAS supernet as an mmpretrain ImageClassifier (the searched classification head of the
+# released code as the neck: searching blocks to 36/72/144/320 channels merged high to low
+# resolution, 1x1 convolution to 1600, global pooling; expansion 1 here; then a linear head)
+# on the tiny ImageNet-style set written
 # by tools/dataset_converters/make_tiny_datasets.py. Use configs/hrnas/hrnas-a_imagenet.py
 # for the paper's ImageNet setting.
 _base_ = [
@@ -24,11 +26,9 @@ model = dict(
         stages=stages,
         expand_ratio=2,
         context=dict(type='mmnas.LightweightTransformer', num_tokens=8, proj_size=4)),
-    neck=[
-        dict(type='HRFuseScales', in_channels=(18, 36, 72, 144), out_channels=256),
-        dict(type='GlobalAveragePooling'),
-    ],
-    head=dict(in_channels=256, num_classes=num_classes, topk=(1, 5)))
+    neck=dict(_delete_=True, type='mmnas.HRNASClsNeck', in_channels=(18, 36, 72, 144),
+              head_channels=(36, 72, 144, 320), last_channel=1600, expand_ratio=1),
+    head=dict(in_channels=1600, num_classes=num_classes, topk=(1, 5)))
 data_preprocessor = dict(num_classes=num_classes)
 
 train_pipeline = [

@@ -2,8 +2,9 @@
 costs, which of them to cut, and the cut itself.
 
 The searched channels are the hidden channels of every kernel branch of every searching block
-(their scales γ live in each :class:`KernelBranch`'s ``dw_norm``) and the tokens of every lightweight
-transformer (γ of its ``token_norm``). Channel ``c`` gets the penalty weight
+of the backbone and of the heads searched with it (:class:`SearchScope`; their scales γ live
+in each :class:`KernelBranch`'s ``dw_norm``) and the tokens of every lightweight transformer
+(γ of its ``token_norm``). Channel ``c`` gets the penalty weight
 ``p_c = cost_c / mean_c' cost_c'``, where ``cost_c`` is its op's FLOPs divided by the op's
 channels, counted by mmengine's FLOPs analysis at a fixed input size.
 """
@@ -14,10 +15,61 @@ import torch
 from torch import Tensor, nn
 
 from mmnas.cost import module_flops
+from mmnas.models import HEAD_KEYS, get_searchable_backbone, searched_heads, unwrap_model
 from mmnas.models.ops import ParamSlice
+from mmnas.structures import ArchSpec
 from mmnas.utils.config_check import ConfigError
 from .context import LightweightTransformer
 from .searching_block import SearchingBlock
+
+
+class SearchScope(nn.Module):
+    """The searched part of a stock model as one network: its HR-NAS backbone and the parts
+    after it up to the last one with searching blocks (e.g. mmseg's decode head, or mmpose's
+    stock ``FeatureMapProcessor`` and then the head), so that channels of all of them are
+    found, priced and cut together.
+
+    Holds the model's own modules (no copies). Block names carry the part's attribute:
+    ``backbone.stages.2.branches.1.0``, ``decode_head.transform``.
+
+    Shapes: ``(N, C, H, W) → the last searched part's output``.
+    """
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        model = unwrap_model(model)
+        self.backbone = get_searchable_backbone(model)
+        self.kernel_sizes = tuple(self.backbone.kernel_sizes)
+        heads = searched_heads(model)
+        present = [key for key in HEAD_KEYS if getattr(model, key, None) is not None]
+        last = max((present.index(key) for key in heads), default=-1)
+        self.parts = present[:last + 1]
+        for key in self.parts:
+            setattr(self, key, getattr(model, key))
+        for key, head in heads.items():
+            if tuple(head.kernel_sizes) != self.kernel_sizes:
+                raise ConfigError(f'HR-NAS: the searched {key} has kernels '
+                                  f'{list(head.kernel_sizes)} but the backbone '
+                                  f'{list(self.kernel_sizes)}; expected the same kernels')
+
+    def searching_blocks(self):
+        """``(name, block)`` for every searching block, in forward order."""
+        return ((name, m) for name, m in self.named_modules() if isinstance(m, SearchingBlock))
+
+    def forward(self, x: Tensor):
+        feats = self.backbone(x)
+        for key in self.parts:
+            feats = getattr(self, key)(feats)
+        return feats
+
+
+def scope_arch(spec: ArchSpec) -> Dict[str, Mapping]:
+    """The per-block widths of ``spec`` (backbone and searched heads) by
+    :class:`SearchScope` block name."""
+    arch = {f'backbone.{name}': widths for name, widths in spec.backbone['arch'].items()}
+    for key, cfg in spec.heads.items():
+        arch.update({f'{key}.{name}': widths for name, widths in cfg.get('arch', {}).items()})
+    return arch
 
 
 @dataclass
@@ -42,7 +94,8 @@ class ScaleGroup:
 
 
 def scale_groups(backbone: nn.Module, input_shape: Sequence[int]) -> List[ScaleGroup]:
-    """Every searched channel group of a ``HRNASSuperNet`` with its per-channel FLOPs.
+    """Every searched channel group of ``backbone`` (a ``HRNASSuperNet`` or a
+    :class:`SearchScope`) with its per-channel FLOPs.
 
     A kernel branch's channel costs ``B_k / h_k``, its branch's FLOPs (expansion, depthwise,
     projection and two BNs) over its width; a token costs ``T / n`` of its transformer's
@@ -61,13 +114,31 @@ def scale_groups(backbone: nn.Module, input_shape: Sequence[int]) -> List[ScaleG
     return groups
 
 
+def mean_cost(groups: Sequence[ScaleGroup]) -> float:
+    """``mean_c cost_c`` over all searched channels, the normaliser of the penalty weights."""
+    return sum(g.cost * g.size for g in groups) / sum(g.size for g in groups)
+
+
+def marginal_token_cost(group: ScaleGroup, alive: int, dim: int) -> float:
+    """Price of one token of a transformer with ``alive`` tokens left, as the released code
+    prices it: its share of the transformer's cost that grows linearly with the tokens plus
+    the marginal cost of the ``alive``-th token in the attention products (``2·d`` per pair of
+    ``d``-dimensional tokens):
+
+        (T - 2·d·n₀²) / n₀ + 2·d·(n² - (n - 1)²)
+
+    with ``T = cost·n₀`` the transformer's FLOPs when it was priced with ``n₀`` tokens.
+    """
+    n0 = group.size
+    return (group.cost * n0 - 2 * dim * n0**2) / n0 + 2 * dim * (alive**2 - max(alive - 1, 0)**2)
+
+
 def penalty_weights(groups: Sequence[ScaleGroup],
                     backbone: nn.Module) -> List[Tuple[nn.Parameter, Tensor]]:
     """``(γ, p)`` per searched BN: p holds each channel's ``cost_c / mean cost``."""
     if not groups:
         return []
-    total = sum(g.cost * g.size for g in groups)
-    mean = total / sum(g.size for g in groups)
+    mean = mean_cost(groups)
     weights = []
     for g in groups:
         gamma = backbone.get_submodule(g.norm).weight

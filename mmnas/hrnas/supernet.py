@@ -40,6 +40,29 @@ CITYSCAPES_STAGES = (
 )
 
 
+def check_arch_widths(owner: str, name: str, hidden: Any, kernel_sizes: Sequence[int],
+                      widest: int) -> None:
+    """``arch[name].hidden_channels`` of ``owner`` (a supernet or a searched head): one whole
+    number per kernel, from 0 (the branch is removed) to the supernet's hidden width."""
+    expected = (f'a list of {len(kernel_sizes)} whole numbers (one per kernel '
+                f'{list(kernel_sizes)}), each from 0 to the supernet width {widest}')
+    if not isinstance(hidden, (list, tuple)) or len(hidden) != len(kernel_sizes):
+        raise ConfigError(f'{owner}: arch block {name!r} field "hidden_channels" is '
+                          f'{hidden!r}; expected {expected}')
+    for width in hidden:
+        if isinstance(width, bool) or not isinstance(width, int) or not 0 <= width <= widest:
+            raise ConfigError(f'{owner}: arch block {name!r} field "hidden_channels" '
+                              f'has {width!r}; expected {expected}')
+
+
+def check_arch_tokens(name: str, tokens: Any, most: int) -> None:
+    """``arch[name].num_tokens``: 0 (the transformer is removed) up to the supernet's."""
+    if isinstance(tokens, bool) or not isinstance(tokens, int) or not 0 <= tokens <= most:
+        raise ConfigError(f'HRNASSuperNet: arch block {name!r} field "num_tokens" is '
+                          f'{tokens!r}; expected a whole number from 0 to the supernet\'s '
+                          f'{most}')
+
+
 class FusionModule(nn.Module):
     """Exchange information between neighbouring branches and open new branches.
 
@@ -198,40 +221,19 @@ class HRNASSuperNet(SearchableBackbone):
         spec = self._arch.get(name, {})
         widest = int(round(in_channels * self.expand_ratio))
         hidden = spec.get('hidden_channels', [widest] * len(self.kernel_sizes))
-        self._check_arch_widths(name, hidden, widest)
+        check_arch_widths('HRNASSuperNet', name, hidden, self.kernel_sizes, widest)
         context = None
         # Context paths ride on identity residuals; ``num_tokens: 0`` means it was pruned away.
         if self.context is not None and stride == 1 and in_channels == out_channels:
             tokens = spec.get('num_tokens', self.context.get('num_tokens'))
             if 'num_tokens' in spec:
-                self._check_arch_tokens(name, tokens, self.context.get('num_tokens', _TOKENS))
+                check_arch_tokens(name, tokens, self.context.get('num_tokens', _TOKENS))
             if tokens != 0:
                 context = dict(self.context)
                 if tokens is not None:
                     context['num_tokens'] = tokens
         return SearchingBlock(in_channels, out_channels, stride, self.kernel_sizes, hidden,
                               context, self.norm_cfg, self.act_cfg)
-
-    def _check_arch_widths(self, name: str, hidden: Any, widest: int) -> None:
-        """``arch[name].hidden_channels``: one whole number per kernel, from 0 (the branch is
-        removed) to the supernet's hidden width."""
-        expected = (f'a list of {len(self.kernel_sizes)} whole numbers (one per kernel '
-                    f'{list(self.kernel_sizes)}), each from 0 to the supernet width {widest}')
-        if not isinstance(hidden, (list, tuple)) or len(hidden) != len(self.kernel_sizes):
-            raise ConfigError(f'HRNASSuperNet: arch block {name!r} field "hidden_channels" is '
-                              f'{hidden!r}; expected {expected}')
-        for width in hidden:
-            if isinstance(width, bool) or not isinstance(width, int) or not 0 <= width <= widest:
-                raise ConfigError(f'HRNASSuperNet: arch block {name!r} field "hidden_channels" '
-                                  f'has {width!r}; expected {expected}')
-
-    @staticmethod
-    def _check_arch_tokens(name: str, tokens: Any, most: int) -> None:
-        """``arch[name].num_tokens``: 0 (the transformer is removed) up to the supernet's."""
-        if isinstance(tokens, bool) or not isinstance(tokens, int) or not 0 <= tokens <= most:
-            raise ConfigError(f'HRNASSuperNet: arch block {name!r} field "num_tokens" is '
-                              f'{tokens!r}; expected a whole number from 0 to the supernet\'s '
-                              f'{most}')
 
     def searching_blocks(self):
         """``(name, block)`` for every searching block, in forward order."""

@@ -25,3 +25,21 @@ def get_searchable_backbone(model: nn.Module) -> SearchableBackbone:
         raise ConfigError(f'model.backbone is a {type(backbone).__name__}, not an mmnas '
                           'backbone: nothing to search')
     return backbone
+
+
+#: The parts of a stock model after its backbone, in forward order.
+HEAD_KEYS = ('neck', 'decode_head', 'head')
+
+
+def searched_heads(model: nn.Module) -> dict:
+    """``{attribute: part}`` for the parts of a stock model after the backbone (neck, decode
+    head, head) that were searched with it: those with an ``export_config()`` (HR-NAS's
+    searched heads); empty for a stock head."""
+    model = unwrap_model(model)
+    return {key: getattr(model, key) for key in HEAD_KEYS
+            if callable(getattr(getattr(model, key, None), 'export_config', None))}
+
+
+def export_heads(model: nn.Module) -> dict:
+    """``{attribute: config}`` of :func:`searched_heads`, as ``ArchSpec.heads`` holds them."""
+    return {key: part.export_config() for key, part in searched_heads(model).items()}

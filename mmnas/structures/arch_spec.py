@@ -30,6 +30,9 @@ class ArchSpec:
             ``densenas``).
         backbone: the config that builds the network, e.g.
             ``dict(type='mmnas.HRNASSuperNet', ..., arch={...})``.
+        heads: configs of the stock model's parts after the backbone that were searched
+            with it, by their attribute (``'decode_head'``, ``'head'``, ``'neck'``), e.g.
+            HR-NAS's searched heads; empty when only the backbone was searched.
         cost: ``flops`` (multiply-adds, mmengine's convention), ``params`` and the
             ``input_shape`` ``[C, H, W]`` they were counted at.
         metrics: evaluation results at export time, if any.
@@ -37,6 +40,7 @@ class ArchSpec:
     """
     method: str
     backbone: Dict[str, Any]
+    heads: Dict[str, Dict[str, Any]] = field(default_factory=dict)
     cost: Dict[str, Any] = field(default_factory=dict)
     metrics: Dict[str, float] = field(default_factory=dict)
     meta: Dict[str, Any] = field(default_factory=dict)
@@ -45,6 +49,14 @@ class ArchSpec:
         """Build the network from the spec alone; ``overrides`` replace backbone arguments
         (e.g. ``out_indices`` for another task)."""
         return MODELS.build(dict(copy.deepcopy(self.backbone), **overrides))
+
+    def build_head(self, key: str, **overrides) -> nn.Module:
+        """Build the searched part ``key`` of :attr:`heads` (e.g. ``'decode_head'``);
+        ``overrides`` replace its arguments."""
+        if key not in self.heads:
+            raise ConfigError(f'ArchSpec: no searched head {key!r}; the spec has '
+                              f'{sorted(self.heads) or "none"}')
+        return MODELS.build(dict(copy.deepcopy(self.heads[key]), **overrides))
 
     def to_dict(self) -> dict:
         return dict(version=SPEC_VERSION, **asdict(self))
@@ -89,7 +101,7 @@ class ArchSpec:
             raise ConfigError(f'{source}: missing {", ".join(missing)}')
         if not isinstance(data['backbone'], dict) or 'type' not in data['backbone']:
             raise ConfigError(f'{source}: "backbone" must be a config dict with a "type"')
-        unknown = set(data) - {'method', 'backbone', 'cost', 'metrics', 'meta'}
+        unknown = set(data) - {'method', 'backbone', 'heads', 'cost', 'metrics', 'meta'}
         if unknown:
             raise ConfigError(f'{source}: unknown fields {sorted(unknown)}')
         return cls(**copy.deepcopy(data))
@@ -150,6 +162,15 @@ def build_searched_backbone(arch_spec: Optional[str] = None,
         net.load_state_dict(state, strict=True)
         net._is_init = True
     return net
+
+
+@MODELS.register_module(name='SearchedHead')
+def build_searched_head(key: str, arch_spec: str, **overrides) -> nn.Module:
+    """Build the searched head ``key`` (``'decode_head'``, ``'head'``, ``'neck'``) of the
+    :class:`ArchSpec` in ``arch_spec`` (``arch.json``), e.g. for retraining a searched network
+    with its searched head; ``overrides`` replace its arguments (``num_classes``, ...). Weights
+    come with the stock model's ``load_from`` (``searched.pth`` holds the whole model)."""
+    return ArchSpec.load(arch_spec).build_head(key, **overrides)
 
 
 def jsonable_config(cfg: dict) -> dict:

@@ -84,7 +84,7 @@ def paper_model_input(task: str):
 @pytest.mark.parametrize('task', sorted(TASKS))
 def test_paper_model_builds_and_runs(repo_root, task):
     """The full supernet of HR-NAS supp. §1 (five parallel modules, 2-4 blocks per branch, kernels
-    3/5/7 at expansion 4, transformers) with the task's stock head, forward on a small input."""
+    3/5/7 at expansion 4, transformers) with the task's head, forward on a small input."""
     register_all_modules(init_default_scope_=False)
     cfg = Config.fromfile(config_path(repo_root, 'a', task))
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
@@ -113,6 +113,9 @@ def cpu_epoch(cfg: Config, task: str, root: str, work_dir: str) -> Config:
     cfg.model.backbone.stages = ONE_BLOCK_STAGES
     cfg.model.backbone.expand_ratio = 1
     cfg.model.backbone.context.proj_size = 4
+    for key in ('neck', 'decode_head', 'head'):
+        if str(cfg.model.get(key, {}).get('type', '')).startswith('mmnas.HRNAS'):
+            cfg.model[key].expand_ratio = 1
     cfg.train_cfg.max_epochs = 1
     cfg.train_cfg.val_interval = 1
     for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
@@ -171,3 +174,22 @@ def test_paper_recipe_runs_an_epoch(repo_root, tiny_data, tmp_path, task):
     rebuilt = spec.build()
     assert [p.shape for p in rebuilt.parameters()] == \
         [p.shape for p in runner.model.backbone.parameters()]
+    # The searched heads (all but KITTI's stock head) are in the spec and rebuild as cut.
+    searched = {'cityscapes': 'decode_head', 'coco-256x192': 'head', 'imagenet': 'neck'}
+    assert sorted(spec.heads) == ([searched[task]] if task in searched else [])
+    for key in spec.heads:
+        assert [p.shape for p in spec.build_head(key).parameters()] == \
+            [p.shape for p in getattr(runner.model, key).parameters()]
+    # The task's retrain config builds the whole searched model (backbone and searched head)
+    # from the spec, and the exported weights load into it as they are.
+    retrain = Config.fromfile(config_path(repo_root, 'a-retrain', task)) \
+        if osp.exists(config_path(repo_root, 'a-retrain', task)) else None
+    if retrain is not None:
+        for key in ('backbone', *spec.heads):
+            retrain.model[key].arch_spec = osp.join(str(tmp_path), 'arch.json')
+        if task == 'imagenet':
+            retrain.model.head.num_classes = 10
+        with DefaultScope.overwrite_default_scope(retrain.default_scope):
+            model = MODELS.build(retrain.model)
+        searched = torch.load(osp.join(str(tmp_path), 'searched.pth'), weights_only=False)
+        model.load_state_dict(searched['state_dict'])

@@ -81,3 +81,31 @@ def test_larger_penalty_gives_a_smaller_network(tmp_path, small_config, run_tool
         flops[penalty] = ArchSpec.load(str(work_dir / 'arch.json')).cost['flops']
     supernet = ArchSpec.load(str(work_dir / 'arch.json')).meta['supernet_cost']['flops']
     assert flops[0.05] < flops[0.002] <= supernet
+
+
+def test_ema_is_validated_and_saved_with_its_own_bn_statistics(tmp_path, small_config):
+    """As the released code: before validation (and saving) the EMA model's BN statistics are
+    re-estimated; the saved weights are the EMA weights with these statistics, not the live
+    model's."""
+    import copy
+
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    from mmnas.engine.utils import recalibrate_bn
+    cfg = Config.fromfile(shrink_config(tmp_path, small_config, 'ema', 0.05, 0.99, MOMENTUM))
+    cfg.custom_hooks.append(dict(type='EMAHook', momentum=0.5))
+    cfg.work_dir = str(tmp_path / 'ema')
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    ema = next(h for h in runner.hooks if type(h).__name__ == 'EMAHook').ema_model
+    shrink = next(h for h in runner.hooks if type(h).__name__ == 'ProgressiveShrinkHook')
+    assert (shrink.ema_bn, shrink.final_mask) == ('calibrate', 'ema')
+    saved = torch.load(tmp_path / 'ema' / 'iter_4.pth', weights_only=False)
+    key = 'backbone.stem.0.bn.running_mean'
+    live = runner.model.state_dict()[key]
+    # The EMA model's own statistics: a fresh estimate with its weights gives them again.
+    again = copy.deepcopy(ema.module)
+    recalibrate_bn(again, runner.train_dataloader, shrink.calib_batches)
+    torch.testing.assert_close(saved['state_dict'][key], again.state_dict()[key])
+    assert not torch.allclose(saved['state_dict'][key], live)

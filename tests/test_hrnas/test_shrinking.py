@@ -207,3 +207,21 @@ def test_plan_for_arch_gives_a_fresh_supernet_the_shape_of_a_cut_one():
     assert plan_for_arch(fresh, arch) == {}
     with pytest.raises(ValueError, match='cannot be cut'):
         plan_for_arch(cut, tiny_supernet().export_arch().backbone['arch'])
+
+
+def test_marginal_token_prices_add_up_to_the_transformer():
+    """The released token price: removing the tokens one by one, from n₀ down to none, is
+    priced at exactly the transformer's FLOPs, and the last tokens are the cheapest."""
+    from mmnas.hrnas import ScaleGroup
+    from mmnas.hrnas.shrinking import marginal_token_cost
+    group = ScaleGroup('b', 'tokens', 0, 'b.context.token_norm', 8, cost=5e4)
+    prices = [marginal_token_cost(group, n, 64) for n in range(8, 0, -1)]
+    assert sum(prices) == pytest.approx(group.cost * group.size)
+    assert prices == sorted(prices, reverse=True)
+
+
+def test_hook_prices_at_224_unless_told_otherwise():
+    from mmnas.hrnas import ProgressiveShrinkHook
+    assert ProgressiveShrinkHook(1.0, input_shape=(3, 64, 128)).price_shape == (3, 224, 224)
+    assert ProgressiveShrinkHook(1.0, input_shape=(3, 64, 128),
+                                 price_size=None).price_shape == (3, 64, 128)

@@ -2,7 +2,7 @@
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from mmnas.models import SearchableBackbone, unwrap_model
+from mmnas.models import SearchableBackbone, export_heads, unwrap_model
 from mmnas.registry import HOOKS
 from mmnas.structures import ArchSpec
 
@@ -24,11 +24,12 @@ class ArchSpecHook(Hook):
     ``after_load_checkpoint`` first), for ``--resume``, ``tools/test.py`` and
     ``tools/search.py`` alike.
 
-    What is stored is what :meth:`SearchableBackbone.export_arch` says now: the cut network
-    (HR-NAS), the current child (BigNAS), the derived genotype or path so far (DARTS,
-    DenseNAS). A weight-sharing supernet keeps its shape while it is searched, so the config
-    alone rebuilds the network its checkpoint's weights belong to and :meth:`restore` has
-    nothing to do; a method whose network changes shape during the search (HR-NAS's
+    What is stored is what :meth:`SearchableBackbone.export_arch` says now, with the heads
+    searched along (``ArchSpec.heads``): the cut network (HR-NAS), the current child
+    (BigNAS), the derived genotype or path so far (DARTS, DenseNAS). A weight-sharing
+    supernet keeps its shape while it is searched, so the config alone rebuilds the network
+    its checkpoint's weights belong to and :meth:`restore` has nothing to do; a method whose
+    network changes shape during the search (HR-NAS's
     :class:`~mmnas.hrnas.ProgressiveShrinkHook`) overrides it. The tools register this hook
     when a config has none of its kind.
     """
@@ -36,7 +37,9 @@ class ArchSpecHook(Hook):
     def before_save_checkpoint(self, runner: Runner, checkpoint: dict) -> None:
         backbone = _backbone(runner)
         if backbone is not None:
-            checkpoint.setdefault('meta', {})[ARCH_SPEC_KEY] = backbone.export_arch().to_dict()
+            spec = backbone.export_arch()
+            spec.heads = export_heads(runner.model)
+            checkpoint.setdefault('meta', {})[ARCH_SPEC_KEY] = spec.to_dict()
 
     def after_load_checkpoint(self, runner: Runner, checkpoint: dict) -> None:
         data = (checkpoint.get('meta') or {}).get(ARCH_SPEC_KEY)

@@ -5,7 +5,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from mmnas.cost import count_complexity
-from mmnas.models import get_searchable_backbone
+from mmnas.models import export_heads, get_searchable_backbone
 from mmnas.registry import LOOPS
 from mmnas.structures import ArchSpec
 from .export import ARCH_FILE, WEIGHTS_FILE, finalize_spec, save_searched
@@ -44,11 +44,12 @@ def write_arch_spec(runner: Runner,
                     out_file: str = ARCH_FILE,
                     checkpoint: Optional[str] = None,
                     weights_file: Optional[str] = WEIGHTS_FILE) -> ArchSpec:
-    """Export the runner's backbone, finalise its spec (cost at ``input_shape``, provenance,
-    the supernet's cost), write spec and weights into the work dir and log supernet →
-    searched cost."""
+    """Export the runner's backbone (and the heads searched with it, ``spec.heads``),
+    finalise its spec (cost at ``input_shape``, provenance, the supernet's cost), write spec
+    and weights into the work dir and log supernet → searched cost."""
     backbone = get_searchable_backbone(runner.model)
     spec, weights = backbone.export()
+    spec.heads = export_heads(runner.model)
     supernet_cost = count_complexity(backbone.build_supernet(), input_shape)
     finalize_spec(spec, input_shape, runner.cfg.filename, checkpoint,
                   supernet_cost=supernet_cost)

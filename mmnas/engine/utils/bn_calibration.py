@@ -9,6 +9,7 @@ from typing import Iterable
 
 import torch
 from mmengine.dataset import DefaultSampler, InfiniteSampler
+from mmengine.dist import all_reduce, get_world_size
 from mmengine.model import BaseModel
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
@@ -46,6 +47,8 @@ def recalibrate_bn(model: nn.Module, data_batches: Iterable[dict], num_batches: 
             so the iterator the training loop is in the middle of goes on undisturbed (see
             :func:`_calibration_sampler` for the sampler).
         num_batches: how many batches to use; fewer is fine if the loader is shorter.
+            Under DDP every rank estimates on its own shard and the estimates are averaged
+            over the ranks (all-reduce), as HR-NAS's released code does.
         num_workers: worker processes of that separate loader (0: the main process; with
             workers, augmentation draws from the workers' seeds instead of the main
             process's random state).
@@ -83,4 +86,8 @@ def recalibrate_bn(model: nn.Module, data_batches: Iterable[dict], num_batches: 
         for m, momentum in zip(norms, momenta):
             m.momentum = momentum
         net.train(training)
+    if get_world_size() > 1:
+        for m in norms:
+            all_reduce(m.running_mean, 'mean')
+            all_reduce(m.running_var, 'mean')
     return used
