@@ -13,7 +13,7 @@
 # configs/bignas/bignas-child_in1k.py then tests or fine-tunes the child.
 #
 # Children are scored on a held-out part of the training set (BigNAS §3.3 selects on data the
-# reported accuracy does not use): 4% of each class (about 51k images, the size of the
+# reported accuracy does not use): 4% of the images (about 51k, the size of the
 # validation set; search_cfg's split is val_dataloader.dataset.ratio), test-time
 # preprocessing. The ImageNet validation set stays for tools/test.py on the child.
 _base_ = ['./bignas-supernet_8xb128_in1k.py']
@@ -37,5 +37,6 @@ val_dataloader = dict(
         type='mmnas.SplitDataset',
         ratio=0.04,
         part='first',
+        per_class=False,  # 4% of all images; a per-class cut would round small classes to 0
         dataset=dict(type='ImageNet', data_root='data/imagenet', split='train',
                      pipeline={{_base_.test_pipeline}})))
