@@ -12,7 +12,8 @@ Structure (the default space, :data:`~mmnas.bignas.space.DEFAULT_SEARCH_SPACE`):
                 (MobileNetV3's head)                                (N, c_last, 1, 1)
 
 The blocks and the head are AttentiveNAS's released ones (Wang et al. CVPR 2021, its
-BigNAS-style space), so its checkpoints load through ``tools/model_converters/attentivenas2mmnas.py``.
+BigNAS-style space), so its checkpoints load through
+``tools/model_converters/attentivenas2mmnas.py``.
 
 Weight sharing (BigNAS supp. §C): a child uses the lower-index channels of every layer, the first
 ``d_i`` blocks of stage ``i`` and the centre ``k×k`` of every depthwise kernel, through the
@@ -37,8 +38,8 @@ from mmcv.cnn.bricks import DropPath
 from torch import Tensor, nn
 
 from mmnas.models import ElasticBackbone, FeatureInfo, resize_short_side
-from mmnas.models.ops import (ConvBNAct, ElasticBatchNorm2d, Shortcut, SqueezeExcite,
-                              pad_channels, slice_state_dict)
+from mmnas.models.ops import (ElasticBatchNorm2d, ElasticConvBNAct, ElasticSqueezeExcitation,
+                              Shortcut, pad_channels, slice_state_dict)
 from mmnas.registry import MODELS
 from mmnas.structures import ArchSpec, jsonable_config
 from mmnas.utils.config_check import ConfigError
@@ -78,15 +79,16 @@ class MBBlock(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, hidden: int, kernel_size: int,
                  stride: int, expand: bool, se: bool, project: bool, drop_path: float,
                  act_cfg: dict, elastic: bool, bn_eps: float, bn_momentum: float,
-                 se_gate: str = 'hsigmoid') -> None:
+                 se_gate: str = 'hard_sigmoid') -> None:
         super().__init__()
         common = dict(elastic=elastic, bn_eps=bn_eps, bn_momentum=bn_momentum)
-        self.expand = ConvBNAct(in_channels, hidden, 1, act_cfg=act_cfg, **common) \
+        self.expand = ElasticConvBNAct(in_channels, hidden, 1, act_cfg=act_cfg, **common) \
             if expand else None
-        self.depthwise = ConvBNAct(hidden, hidden, kernel_size, stride, depthwise=True,
-                                   act_cfg=act_cfg, **common)
-        self.se = SqueezeExcite(hidden, se_channels(hidden), se_gate, elastic) if se else None
-        self.project = ConvBNAct(hidden, out_channels, 1, **common)
+        self.depthwise = ElasticConvBNAct(hidden, hidden, kernel_size, stride, depthwise=True,
+                                          act_cfg=act_cfg, **common)
+        self.se = (ElasticSqueezeExcitation(hidden, se_channels(hidden), se_gate, elastic)
+                   if se else None)
+        self.project = ElasticConvBNAct(hidden, out_channels, 1, **common)
         self.shortcut = Shortcut(in_channels, out_channels, stride, project, elastic)
         self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
 
@@ -124,11 +126,11 @@ class FeatureMixHead(nn.Module):
                  elastic: bool, bn_eps: float, bn_momentum: float) -> None:
         super().__init__()
         self.expand_ratio = expand_ratio
-        self.final_expand = ConvBNAct(in_channels, in_channels * expand_ratio, 1,
-                                      act_cfg=act_cfg, elastic=elastic, bn_eps=bn_eps,
-                                      bn_momentum=bn_momentum)
-        self.feature_mix = ConvBNAct(in_channels * expand_ratio, out_channels, 1,
-                                     act_cfg=act_cfg, norm=False, elastic=elastic)
+        self.final_expand = ElasticConvBNAct(in_channels, in_channels * expand_ratio, 1,
+                                             act_cfg=act_cfg, elastic=elastic, bn_eps=bn_eps,
+                                             bn_momentum=bn_momentum)
+        self.feature_mix = ElasticConvBNAct(in_channels * expand_ratio, out_channels, 1,
+                                            act_cfg=act_cfg, norm=False, elastic=elastic)
 
     def set_choice(self, in_channels: int, out_channels: int) -> None:
         self.final_expand.conv.set_choice(out_channels=in_channels * self.expand_ratio)
@@ -161,7 +163,7 @@ class BigNASSuperNet(ElasticBackbone):
         zero_init_residual: zero the last BN γ of every block (BigNAS's initialisation).
         bn_eps, bn_momentum: BatchNorm settings.
         act_cfg: activation (swish).
-        se_gate: SE gate, ``'hsigmoid'`` (AttentiveNAS's released SE) or ``'sigmoid'``.
+        se_gate: SE gate, ``'hard_sigmoid'`` (AttentiveNAS's released SE) or ``'sigmoid'``.
         head_expand_ratio: ``e`` of the head's first 1×1 conv (6 = 1344 channels on 224).
         sync_bn: synchronized BN over all processes for every child (BigNAS trains with
             cross-replica BN): each :class:`~mmnas.models.ops.ElasticBatchNorm2d` all-reduces
@@ -185,7 +187,7 @@ class BigNASSuperNet(ElasticBackbone):
                  bn_eps: float = 1e-5,
                  bn_momentum: float = 0.1,
                  act_cfg: dict = dict(type='SiLU'),
-                 se_gate: str = 'hsigmoid',
+                 se_gate: str = 'hard_sigmoid',
                  head_expand_ratio: int = 6,
                  sync_bn: bool = False,
                  init_cfg: Optional[List[dict]] = (
@@ -213,8 +215,8 @@ class BigNASSuperNet(ElasticBackbone):
         common = dict(elastic=not self.static, bn_eps=bn_eps, bn_momentum=bn_momentum)
 
         shape = self._arch
-        self.first_conv = ConvBNAct(in_channels, shape['first_conv']['width'], 3, 2,
-                                    act_cfg=act_cfg, **common)
+        self.first_conv = ElasticConvBNAct(in_channels, shape['first_conv']['width'], 3, 2,
+                                           act_cfg=act_cfg, **common)
         total = sum(max(s['depth']) for s in self.space.stages)
         dp_stages = set()
         for i in drop_path_stages:

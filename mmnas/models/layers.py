@@ -1,15 +1,14 @@
 """Building blocks shared by the methods' networks (as timm's ``layers``): one
 convolution-norm-activation, one squeeze-and-excitation and one static inverted residual.
 
-These are the fixed-shape blocks; the elastic (sliced) and prunable variants a search needs
-live with their methods. State-dict names follow mmcv and mmpretrain (``conv``, ``bn``;
-``expand_conv``, ``depthwise_conv``, ``se``, ``linear_conv``), so weights of networks built
-from mmcv's ``ConvModule`` and mmpretrain's ``InvertedResidual`` load unchanged.
+These are the fixed-shape blocks; the elastic (sliced) ones are
+:mod:`mmnas.models.ops.elastic_bricks` and the prunable ones live with their methods.
+State-dict names follow mmcv and mmpretrain (``conv``, ``bn``; ``expand_conv``,
+``depthwise_conv``, ``se``, ``linear_conv``), so weights of networks built from mmcv's
+``ConvModule`` and mmpretrain's ``InvertedResidual`` load unchanged.
 """
 from typing import Optional
 
-import torch
-import torch.nn.functional as F
 from mmcv.cnn import ConvModule, build_activation_layer
 from mmcv.cnn.bricks import DropPath
 from mmengine.model import BaseModule
@@ -17,10 +16,7 @@ from torch import Tensor, nn
 
 from mmnas.registry import MODELS
 from mmnas.utils.config_check import ConfigError
-
-#: Gates of :class:`SqueezeExcitation`: σ (SENet) or the hard sigmoid ``relu6(x + 3) / 6``
-#: (MobileNetV3).
-GATES = {'sigmoid': torch.sigmoid, 'hard_sigmoid': F.hardsigmoid}
+from .ops import SE_GATES
 
 
 class ConvBNAct(ConvModule):
@@ -94,9 +90,9 @@ class SqueezeExcitation(nn.Module):
                  act_cfg: dict = dict(type='ReLU'),
                  gate: str = 'sigmoid') -> None:
         super().__init__()
-        if gate not in GATES:
+        if gate not in SE_GATES:
             raise ConfigError(f'SqueezeExcitation: gate={gate!r}, expected one of '
-                              f'{sorted(GATES)}')
+                              f'{sorted(SE_GATES)}')
         hidden = squeeze_channels(in_channels if reduction_base is None else reduction_base,
                                   ratio, divisor)
         self.reduce = nn.Conv2d(in_channels, hidden, 1)
@@ -106,7 +102,7 @@ class SqueezeExcitation(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         s = self.expand(self.act(self.reduce(x.mean((2, 3), keepdim=True))))
-        return x * GATES[self.gate](s)
+        return x * SE_GATES[self.gate](s)
 
 
 class InvertedResidual(BaseModule):

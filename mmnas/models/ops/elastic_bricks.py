@@ -2,8 +2,12 @@
 parameter names (``elastic=False``), so that a child's state dict is a slice of its supernet's
 (:func:`~mmnas.models.ops.slice_state_dict`).
 
-- :class:`ConvBNAct`: conv → [BN] → [activation].
-- :class:`SqueezeExcite`: squeeze-and-excitation with a sigmoid or hard-sigmoid gate.
+- :class:`ElasticConvBNAct`: conv → [BN] → [activation].
+- :class:`ElasticSqueezeExcitation`: squeeze-and-excitation with a sigmoid or hard-sigmoid
+  gate.
+
+Their static counterparts of other parameter names (mmcv's ``ConvModule`` layout) are
+:mod:`mmnas.models.layers`; both take their gates from :data:`SE_GATES`.
 - :class:`Shortcut`: the residual path of an inverted residual block whose input and output
   may differ in size and channels.
 """
@@ -16,12 +20,12 @@ from torch import Tensor, nn
 
 from .elastic import ElasticBatchNorm2d, ElasticConv2d
 
-#: Gates of :class:`SqueezeExcite`: ``sigmoid`` (SE-Net), ``hsigmoid`` = ``relu6(x + 3) / 6``
+#: Squeeze-and-excitation gates: ``sigmoid`` (SE-Net), ``hard_sigmoid`` = ``relu6(x + 3) / 6``
 #: (MobileNetV3 §5.2, what AttentiveNAS's released SE layers use).
-SE_GATES = dict(sigmoid=torch.sigmoid, hsigmoid=F.hardsigmoid)
+SE_GATES = dict(sigmoid=torch.sigmoid, hard_sigmoid=F.hardsigmoid)
 
 
-class ConvBNAct(nn.Module):
+class ElasticConvBNAct(nn.Module):
     """conv → BN (``norm=True``) → activation (``act_cfg``), elastic or static.
 
     Shapes: ``(N, C_in, H, W) → (N, C_out, H / stride, W / stride)``.
@@ -63,7 +67,7 @@ class ConvBNAct(nn.Module):
         return self.act(x)
 
 
-class SqueezeExcite(nn.Module):
+class ElasticSqueezeExcitation(nn.Module):
     """``x · gate(W_e relu(W_r mean_hw(x) + b_r) + b_e)`` (SE-Net), ``W_r`` to ``squeeze``
     channels.
 
@@ -74,7 +78,7 @@ class SqueezeExcite(nn.Module):
     Args:
         channels: largest ``C``.
         squeeze: largest squeeze width.
-        gate: ``'sigmoid'`` or ``'hsigmoid'`` (:data:`SE_GATES`).
+        gate: ``'sigmoid'`` or ``'hard_sigmoid'`` (:data:`SE_GATES`).
         elastic: elastic or static 1×1 convolutions.
     """
 
@@ -82,8 +86,8 @@ class SqueezeExcite(nn.Module):
                  elastic: bool = True) -> None:
         super().__init__()
         if gate not in SE_GATES:
-            raise ValueError(f'SqueezeExcite: gate must be one of {sorted(SE_GATES)}, got '
-                             f'{gate!r}')
+            raise ValueError(f'ElasticSqueezeExcitation: gate must be one of '
+                             f'{sorted(SE_GATES)}, got {gate!r}')
         conv = ElasticConv2d if elastic else nn.Conv2d
         self.reduce = conv(channels, squeeze, 1, bias=True)
         self.expand = conv(squeeze, channels, 1, bias=True)
