@@ -56,12 +56,19 @@ def test_synchronized_elastic_bn_equals_one_process_on_the_global_batch(tmp_path
                if k.endswith('running_mean'))
 
 
-def test_mmengine_sync_bn_becomes_the_elastic_switch(repo_root):
+def test_mmengine_sync_bn_becomes_the_elastic_switch(repo_root, tmp_path):
     """mmengine's ``sync_bn`` would swap the elastic BN layers for fixed-width ones: the tools
-    turn it into ``model.backbone.sync_bn=True``."""
+    turn it into ``model.backbone.sync_bn=True``; without it a config keeps its own setting
+    (the ImageNet supernet synchronizes, the Cityscapes one does not)."""
     from mmnas.utils.cli import load_config
-    path = osp.join(repo_root, 'configs', 'bignas', 'bignas-supernet_8xb128_in1k.py')
-    cfg = load_config(path, dict(sync_bn='torch'), 'none', '/tmp/unused')
+    configs = osp.join(repo_root, 'configs', 'bignas')
+    imagenet = osp.join(configs, 'bignas-supernet_8xb128_in1k.py')
+    cityscapes = osp.join(configs, 'bignas-supernet_fpn_8xb2-80k_cityscapes-512x1024.py')
+    work_dir = str(tmp_path)
+    for path in (imagenet, cityscapes):
+        cfg = load_config(path, dict(sync_bn='torch'), 'none', work_dir)
+        assert cfg.model.backbone.sync_bn is True and not cfg.get('sync_bn')
+    cfg = load_config(imagenet, None, 'none', work_dir)
     assert cfg.model.backbone.sync_bn is True and not cfg.get('sync_bn')
-    cfg = load_config(path, None, 'none', '/tmp/unused')
+    cfg = load_config(cityscapes, None, 'none', work_dir)
     assert not cfg.model.backbone.get('sync_bn') and not cfg.get('sync_bn')

@@ -29,7 +29,7 @@ TASKS = {
     'kitti-3d-3class': ('data/kitti/', 'kitti'),
     'imagenet': ('data/imagenet', 'imagenet'),
 }
-#: Seed §1's λ per task for HR-NAS-A and HR-NAS-B (KITTI takes Cityscapes' values).
+#: HR-NAS supp. §1's λ per task for HR-NAS-A and HR-NAS-B (KITTI takes Cityscapes' values).
 PENALTIES = {
     'cityscapes': (1.6e-4, 6e-5),
     'ade20k': (1.6e-4, 6e-5),
@@ -175,7 +175,8 @@ def test_paper_recipe_runs_an_epoch(repo_root, tiny_data, tmp_path, task):
     assert [p.shape for p in rebuilt.parameters()] == \
         [p.shape for p in runner.model.backbone.parameters()]
     # The searched heads (all but KITTI's stock head) are in the spec and rebuild as cut.
-    searched = {'cityscapes': 'decode_head', 'coco-256x192': 'head', 'imagenet': 'neck'}
+    searched = {'cityscapes': 'decode_head', 'ade20k': 'decode_head', 'coco-256x192': 'head',
+                'imagenet': 'neck'}
     assert sorted(spec.heads) == ([searched[task]] if task in searched else [])
     for key in spec.heads:
         assert [p.shape for p in spec.build_head(key).parameters()] == \

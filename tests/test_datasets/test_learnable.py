@@ -15,7 +15,8 @@ def test_segmentation_metric_rises_well_above_chance(tmp_path, small_config):
     cfg.train_dataloader.batch_size = 4
     cfg.train_dataloader.sampler = dict(type='InfiniteSampler', shuffle=True)
     cfg.train_dataloader.dataset.pipeline.insert(-1, dict(type='RandomFlip', prob=0.5))
-    cfg.optim_wrapper.optimizer.lr = 5e-3
+    # With the searched head, 200 steps at 5e-3 reach about 19% mIoU and at 1e-2 about 30%.
+    cfg.optim_wrapper.optimizer.lr = 1e-2
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=200, val_interval=1000)
     cfg.default_hooks.logger.interval = 50
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1)
