@@ -24,6 +24,7 @@ from torch import Tensor, nn
 from mmnas.registry import MODELS
 from mmnas.structures import jsonable_config
 from mmnas.utils.config_check import ConfigError
+from .fused_block import FusedSearchingBlock
 from .searching_block import SearchingBlock
 from .supernet import check_arch_widths
 
@@ -32,12 +33,18 @@ _KAIMING = dict(type='Kaiming', layer='Conv2d', mode='fan_out', nonlinearity='re
 
 class SearchedHeadMixin:
     """Searching blocks inside a head: built at supernet width unless ``arch`` names them,
-    listed by :meth:`searching_blocks` and exported by :meth:`export_config`."""
+    listed by :meth:`searching_blocks` and exported by :meth:`export_config`. With ``fused``
+    they are built in deploy form (:class:`~mmnas.hrnas.FusedSearchingBlock`), as
+    ``mmnas.SearchedHead`` builds them."""
+
+    #: What ``mmnas.SearchedHead`` builds unless its config says otherwise: the deploy form.
+    searched_defaults = dict(fused=True)
 
     def _setup_search(self, config: dict, kernel_sizes: Sequence[int], expand_ratio: float,
                       arch: Optional[Mapping[str, Mapping]], norm_cfg: dict,
-                      act_cfg: dict) -> None:
+                      act_cfg: dict, fused: bool) -> None:
         self._config = config
+        self.fused = fused
         self.kernel_sizes = tuple(kernel_sizes)
         self.expand_ratio = expand_ratio
         self._arch: Dict[str, Mapping] = dict(arch or {})
@@ -45,13 +52,14 @@ class SearchedHeadMixin:
         self._block_act_cfg = act_cfg
 
     def _make_block(self, name: str, in_channels: int, out_channels: int,
-                    stride: int) -> SearchingBlock:
+                    stride: int) -> nn.Module:
         widest = int(round(in_channels * self.expand_ratio))
         hidden = self._arch.get(name, {}).get('hidden_channels',
                                               [widest] * len(self.kernel_sizes))
         check_arch_widths(type(self).__name__, name, hidden, self.kernel_sizes, widest)
-        return SearchingBlock(in_channels, out_channels, stride, self.kernel_sizes, hidden,
-                              None, self._block_norm_cfg, self._block_act_cfg)
+        block = FusedSearchingBlock if self.fused else SearchingBlock
+        return block(in_channels, out_channels, stride, self.kernel_sizes, hidden, None,
+                     self._block_norm_cfg, self._block_act_cfg)
 
     def _check_arch_names(self) -> None:
         unknown = set(self._arch) - {name for name, _ in self.searching_blocks()}
@@ -62,7 +70,8 @@ class SearchedHeadMixin:
 
     def searching_blocks(self):
         """``(name, block)`` for every searching block of the head, in forward order."""
-        return ((name, m) for name, m in self.named_modules() if isinstance(m, SearchingBlock))
+        return ((name, m) for name, m in self.named_modules()
+                if isinstance(m, (SearchingBlock, FusedSearchingBlock)))
 
     def export_config(self) -> dict:
         """The config that builds this head as it is now (its searched widths in ``arch``)."""
@@ -86,6 +95,7 @@ class HRNASSegHead(SearchedHeadMixin, BaseDecodeHead):
         kernel_sizes: depthwise kernels of the searching block.
         expand_ratio: its hidden width per kernel in the supernet, × Σ C_b.
         arch: ``{'transform': dict(hidden_channels=[h_k per kernel])}`` of a searched head.
+        fused: the searching block in deploy form (:class:`~mmnas.hrnas.FusedSearchingBlock`).
         kwargs: mmseg's ``BaseDecodeHead`` arguments (``num_classes``, ``norm_cfg``,
             ``dropout_ratio``, ``loss_decode``, ``align_corners``, ...).
     """
@@ -96,6 +106,7 @@ class HRNASSegHead(SearchedHeadMixin, BaseDecodeHead):
                  kernel_sizes: Sequence[int] = (3, 5, 7),
                  expand_ratio: float = 4,
                  arch: Optional[Mapping[str, Mapping]] = None,
+                 fused: bool = False,
                  **kwargs) -> None:
         kwargs.setdefault('input_transform', 'resize_concat')
         kwargs.setdefault('in_index', list(range(len(in_channels))))
@@ -109,7 +120,7 @@ class HRNASSegHead(SearchedHeadMixin, BaseDecodeHead):
             dict(in_channels=list(in_channels), channels=channels, kernel_sizes=kernel_sizes,
                  expand_ratio=expand_ratio, **kwargs),
             kernel_sizes, expand_ratio, arch, self.norm_cfg or dict(type='BN'),
-            self.act_cfg or dict(type='ReLU'))
+            self.act_cfg or dict(type='ReLU'), fused)
         self.transform = self._make_block('transform', sum(in_channels), channels, 1)
         self._check_arch_names()
 
@@ -135,6 +146,7 @@ class HRNASHeatmapHead(SearchedHeadMixin, HeatmapHead):
         arch: ``{'conv_layers': dict(hidden_channels=[h_k per kernel])}`` of a searched head.
         norm_cfg: the searching block's norms.
         act_cfg: its activation.
+        fused: the searching block in deploy form (:class:`~mmnas.hrnas.FusedSearchingBlock`).
         kwargs: mmpose's ``HeatmapHead`` arguments (``loss``, ``decoder``, ``init_cfg``);
             ``deconv_out_channels`` may only be ``None`` (no deconvolution).
     """
@@ -148,6 +160,7 @@ class HRNASHeatmapHead(SearchedHeadMixin, HeatmapHead):
                  arch: Optional[Mapping[str, Mapping]] = None,
                  norm_cfg: dict = dict(type='BN'),
                  act_cfg: dict = dict(type='ReLU'),
+                 fused: bool = False,
                  **kwargs) -> None:
         for key in ('deconv_out_channels', 'conv_out_channels'):
             if kwargs.pop(key, None):
@@ -161,7 +174,7 @@ class HRNASHeatmapHead(SearchedHeadMixin, HeatmapHead):
             dict(in_channels=in_channels, out_channels=out_channels, last_channel=last_channel,
                  kernel_sizes=kernel_sizes, expand_ratio=expand_ratio, norm_cfg=norm_cfg,
                  act_cfg=act_cfg, **kwargs),
-            kernel_sizes, expand_ratio, arch, norm_cfg, act_cfg)
+            kernel_sizes, expand_ratio, arch, norm_cfg, act_cfg, fused)
         self.conv_layers = self._make_block('conv_layers', in_channels, last_channel, 1)
         self.final_layer = nn.Conv2d(last_channel, out_channels, 1)
         self._check_arch_names()
@@ -187,6 +200,7 @@ class HRNASClsNeck(SearchedHeadMixin, BaseModule):
             (names ``incre_modules.b``, ``downsamp_modules.b``).
         norm_cfg: norms.
         act_cfg: activation.
+        fused: the searching blocks in deploy form (:class:`~mmnas.hrnas.FusedSearchingBlock`).
         init_cfg: mmengine initialisation.
     """
 
@@ -199,6 +213,7 @@ class HRNASClsNeck(SearchedHeadMixin, BaseModule):
                  arch: Optional[Mapping[str, Mapping]] = None,
                  norm_cfg: dict = dict(type='BN'),
                  act_cfg: dict = dict(type='ReLU'),
+                 fused: bool = False,
                  init_cfg: Optional[List[dict]] = (
                      _KAIMING, dict(type='Constant', val=1, layer='_BatchNorm'))) -> None:
         super().__init__(init_cfg=list(init_cfg) if init_cfg else None)
@@ -210,7 +225,7 @@ class HRNASClsNeck(SearchedHeadMixin, BaseModule):
                  last_channel=last_channel, kernel_sizes=kernel_sizes,
                  expand_ratio=expand_ratio, norm_cfg=norm_cfg, act_cfg=act_cfg,
                  init_cfg=list(init_cfg) if init_cfg else None),
-            kernel_sizes, expand_ratio, arch, norm_cfg, act_cfg)
+            kernel_sizes, expand_ratio, arch, norm_cfg, act_cfg, fused)
         self.incre_modules = nn.ModuleList(
             self._make_block(f'incre_modules.{b}', c, h, 1)
             for b, (c, h) in enumerate(zip(in_channels, head_channels)))

@@ -3,8 +3,9 @@
 Every convolution path of the HR-NAS supernet (parallel-module blocks, fusion paths, branch
 transitions) is one of these, so all of them shrink during the search.
 """
+import itertools
 import math
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmcv.cnn import build_activation_layer, build_norm_layer
@@ -13,6 +14,29 @@ from torch import Tensor, nn
 from mmnas.models.ops import ParamSlice, select_batchnorm, select_conv2d
 from mmnas.registry import MODELS
 from mmnas.utils.config_check import ConfigError
+
+
+#: The layers of :class:`~mmnas.hrnas.FusedSearchingBlock` that hold all kernels' hidden
+#: channels side by side: (fused layer, the branch layer of each kernel, channel dim).
+FUSED_LAYERS = (('expand_conv', 'expand_conv', 0), ('expand_norm', 'expand_norm', 0),
+                ('dw_norm', 'dw_norm', 0), ('project_conv', 'project_conv', 1))
+
+
+def build_shortcut(owner: str, in_channels: int, out_channels: int, stride: int,
+                   context: Optional[dict]) -> Tuple[Optional[nn.Module], Optional[nn.Module]]:
+    """``(residual, context)`` of a searching block: a grouped 1×1 convolution (the released
+    HR-NAS design, cheap) when the shape changes, else ``None`` (identity); the context path
+    built from ``context`` (identity residuals only)."""
+    residual = None
+    if stride != 1 or in_channels != out_channels:
+        residual = nn.Conv2d(in_channels, out_channels, 1, stride,
+                             groups=math.gcd(in_channels, out_channels), bias=False)
+    if context is None:
+        return residual, None
+    if residual is not None:
+        raise ConfigError(f'{owner}: a context path needs an identity residual (stride 1, equal '
+                          f'widths), got {in_channels}->{out_channels} stride {stride}')
+    return residual, MODELS.build(dict(context, in_channels=in_channels))
 
 
 class KernelBranch(nn.Module):
@@ -125,21 +149,28 @@ class SearchingBlock(nn.Module):
             KernelBranch(in_channels, out_channels, h, k, stride, norm_cfg, act_cfg)
             for k, h in zip(kernel_sizes, hidden_channels) if h > 0)
         self.out_norm = build_norm_layer(norm_cfg, out_channels)[1] if self.branches else None
+        self.residual, self.context = build_shortcut(type(self).__name__, in_channels,
+                                                     out_channels, stride, context)
+        self._register_load_state_dict_pre_hook(self._from_fused_state)
 
-        if stride == 1 and in_channels == out_channels:
-            self.residual = None
-        else:
-            # A grouped 1×1 convolution keeps the shortcut cheap (the released HR-NAS design).
-            self.residual = nn.Conv2d(in_channels, out_channels, 1, stride,
-                                      groups=math.gcd(in_channels, out_channels), bias=False)
-        if context is not None:
-            if self.residual is not None:
-                raise ConfigError('SearchingBlock: a context path needs an identity residual '
-                                  f'(stride 1, equal widths), got {in_channels}->{out_channels}'
-                                  f' stride {stride}')
-            self.context = MODELS.build(dict(context, in_channels=in_channels))
-        else:
-            self.context = None
+    def _from_fused_state(self, state_dict: Dict[str, Tensor], prefix: str, *args) -> None:
+        """Load hook: the tensors of a :class:`~mmnas.hrnas.FusedSearchingBlock` (all kernels'
+        hidden channels side by side) are split into this block's branches."""
+        if not self.branches or f'{prefix}expand_conv.weight' not in state_dict:
+            return
+        bounds = [0] + list(itertools.accumulate(self.hidden_channels))
+        for fused, branch_attr, dim in FUSED_LAYERS:
+            for name in self.branches[0].get_submodule(branch_attr).state_dict():
+                tensor = state_dict.pop(f'{prefix}{fused}.{name}', None)
+                if tensor is None:
+                    continue
+                for i, (lo, hi) in enumerate(zip(bounds, bounds[1:])):
+                    state_dict[f'{prefix}branches.{i}.{branch_attr}.{name}'] = (
+                        tensor.narrow(dim, lo, hi - lo) if tensor.dim() else tensor)
+        for i in range(len(self.branches)):
+            key = f'{prefix}dw_convs.{i}.weight'
+            if key in state_dict:
+                state_dict[f'{prefix}branches.{i}.dw_conv.weight'] = state_dict.pop(key)
 
     @property
     def kernel_sizes(self) -> List[int]:

@@ -20,6 +20,7 @@ from mmnas.models.ops import ParamSlice
 from mmnas.structures import ArchSpec
 from mmnas.utils.config_check import ConfigError
 from .context import LightweightTransformer
+from .fused_block import FusedSearchingBlock
 from .searching_block import SearchingBlock
 
 
@@ -46,6 +47,11 @@ class SearchScope(nn.Module):
         self.parts = present[:last + 1]
         for key in self.parts:
             setattr(self, key, getattr(model, key))
+        fused = [name for name, m in self.named_modules() if isinstance(m, FusedSearchingBlock)]
+        if fused:
+            raise ConfigError(f'HR-NAS: {fused[0]} (and {len(fused) - 1} more) is a '
+                              'FusedSearchingBlock, the deploy form, which cannot be shrunk; '
+                              'expected SearchingBlocks (build the network with fused=False)')
         for key, head in heads.items():
             if tuple(head.kernel_sizes) != self.kernel_sizes:
                 raise ConfigError(f'HR-NAS: the searched {key} has kernels '

@@ -25,6 +25,7 @@ from mmnas.registry import MODELS
 from mmnas.structures import ArchSpec, jsonable_config
 from mmnas.utils.config_check import ConfigError
 from .context import LightweightTransformer
+from .fused_block import FusedSearchingBlock
 from .searching_block import SearchingBlock
 
 #: The transformer's token count n when the context config leaves it at its default.
@@ -145,6 +146,10 @@ class HRNASSuperNet(SearchableBackbone):
             resolution).
         norm_cfg: normalisation (the paper: BN momentum 0.01, eps 1e-3).
         act_cfg: activation.
+        fused: build every searching block in its deploy form,
+            :class:`~mmnas.hrnas.FusedSearchingBlock` (the same network and state dict, one
+            expansion and one projection per block, BN folded in eval mode): what a searched
+            network built by ``mmnas.SearchedBackbone`` gets. Such a network cannot be shrunk.
         channels_last: run in the NHWC memory format, the layout in which oneDNN's (CPU) and
             cuDNN's depthwise and 1×1 convolutions are fastest (BENCHMARKS.md); the outputs
             are then channels-last tensors, which stock heads and necks take as they are.
@@ -153,6 +158,9 @@ class HRNASSuperNet(SearchableBackbone):
     Shapes: ``(N, in_channels, H, W) → tuple of (N, channels[-1][b], H/r_b, W/r_b)`` with
     ``r_b = prod(stem_strides) · 2^b``.
     """
+
+    #: What ``mmnas.SearchedBackbone`` builds unless its config says otherwise: the deploy form.
+    searched_defaults = dict(fused=True)
 
     def __init__(self,
                  in_channels: int = 3,
@@ -167,6 +175,7 @@ class HRNASSuperNet(SearchableBackbone):
                  norm_cfg: dict = dict(type='BN', momentum=0.01, eps=1e-3),
                  act_cfg: dict = dict(type='ReLU'),
                  channels_last: bool = True,
+                 fused: bool = False,
                  init_cfg: Optional[List[dict]] = (
                      dict(type='Kaiming', layer='Conv2d', mode='fan_out',
                           nonlinearity='relu'),
@@ -179,6 +188,7 @@ class HRNASSuperNet(SearchableBackbone):
             context=context, out_indices=out_indices, norm_cfg=norm_cfg, act_cfg=act_cfg,
             channels_last=channels_last)
         self.channels_last = channels_last
+        self.fused = fused
         self.kernel_sizes = tuple(kernel_sizes)
         self.expand_ratio = expand_ratio
         self.context = copy.deepcopy(context)
@@ -216,8 +226,9 @@ class HRNASSuperNet(SearchableBackbone):
         self.out_indices = self.normalize_out_indices(out_indices, len(prev))
 
     def _make_block(self, name: str, in_channels: int, out_channels: int,
-                    stride: int) -> SearchingBlock:
-        """The searching block called ``name``, at supernet width unless ``arch`` names it."""
+                    stride: int) -> nn.Module:
+        """The searching block called ``name``, at supernet width unless ``arch`` names it
+        (in deploy form with ``fused``)."""
         spec = self._arch.get(name, {})
         widest = int(round(in_channels * self.expand_ratio))
         hidden = spec.get('hidden_channels', [widest] * len(self.kernel_sizes))
@@ -232,12 +243,14 @@ class HRNASSuperNet(SearchableBackbone):
                 context = dict(self.context)
                 if tokens is not None:
                     context['num_tokens'] = tokens
-        return SearchingBlock(in_channels, out_channels, stride, self.kernel_sizes, hidden,
-                              context, self.norm_cfg, self.act_cfg)
+        block = FusedSearchingBlock if self.fused else SearchingBlock
+        return block(in_channels, out_channels, stride, self.kernel_sizes, hidden, context,
+                     self.norm_cfg, self.act_cfg)
 
     def searching_blocks(self):
         """``(name, block)`` for every searching block, in forward order."""
-        return ((name, m) for name, m in self.named_modules() if isinstance(m, SearchingBlock))
+        return ((name, m) for name, m in self.named_modules()
+                if isinstance(m, (SearchingBlock, FusedSearchingBlock)))
 
     def build_supernet(self) -> 'HRNASSuperNet':
         """The uncut supernet of this configuration (freshly initialised)."""

@@ -132,7 +132,9 @@ def build_searched_backbone(arch_spec: Optional[str] = None,
         checkpoint: weights to load with ``strict=True``: the ``backbone.*`` tensors of a
             stock model's checkpoint, or a backbone's own state dict. The network is then
             marked initialised, so that the runner's ``init_weights`` keeps them.
-        overrides: backbone arguments to replace, e.g. ``out_indices`` or ``init_cfg``.
+        overrides: backbone arguments to replace, e.g. ``out_indices`` or ``init_cfg``; the
+            backbone class's ``searched_defaults`` (HR-NAS: ``fused=True``, its deploy form)
+            apply unless replaced.
 
     Raises:
         ConfigError: neither file is given, or the checkpoint holds no spec when one is
@@ -153,7 +155,7 @@ def build_searched_backbone(arch_spec: Optional[str] = None,
             raise ConfigError(f'SearchedBackbone: checkpoint {checkpoint!r} has no '
                               "meta['arch_spec']; pass arch_spec=arch.json")
         spec = ArchSpec.from_dict(meta['arch_spec'], f"{checkpoint!r} meta['arch_spec']")
-    net = spec.build(**overrides)
+    net = spec.build(**dict(_searched_defaults(spec.backbone), **overrides))
     if ckpt is not None:
         state = ckpt.get('state_dict', ckpt)
         prefix = 'backbone.'
@@ -170,7 +172,15 @@ def build_searched_head(key: str, arch_spec: str, **overrides) -> nn.Module:
     :class:`ArchSpec` in ``arch_spec`` (``arch.json``), e.g. for retraining a searched network
     with its searched head; ``overrides`` replace its arguments (``num_classes``, ...). Weights
     come with the stock model's ``load_from`` (``searched.pth`` holds the whole model)."""
-    return ArchSpec.load(arch_spec).build_head(key, **overrides)
+    spec = ArchSpec.load(arch_spec)
+    return spec.build_head(key, **dict(_searched_defaults(spec.heads.get(key, {})), **overrides))
+
+
+def _searched_defaults(cfg: dict) -> dict:
+    """The arguments a searched network of ``cfg``'s type takes unless told otherwise: its
+    class's ``searched_defaults`` (e.g. a deploy form), not already set in ``cfg``."""
+    cls = MODELS.get(cfg['type']) if 'type' in cfg else None
+    return {k: v for k, v in getattr(cls, 'searched_defaults', {}).items() if k not in cfg}
 
 
 def jsonable_config(cfg: dict) -> dict:
