@@ -127,8 +127,10 @@ def test_written_files_rebuild_the_searched_child(method, tmp_path):
         expected = backbone.forward_derived(x)
         outs = searched(x)
     assert len(outs) == len(expected) == len(backbone.out_indices)
+    # HR-NAS's searched network folds BN into its convolutions in eval mode: equal up to
+    # float rounding, relative to the activations' size.
     for out, ref in zip(outs, expected):
-        torch.testing.assert_close(out, ref, rtol=0, atol=1e-5)
+        torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-5)
 
     # searched.pth is the whole stock model: the head comes along, the spec in its meta.
     ckpt = torch.load(tmp_path / 'searched.pth', weights_only=True)
