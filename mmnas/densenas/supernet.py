@@ -34,7 +34,7 @@ from .routing import Edge, viterbi
 from .search_space import SPACES
 
 _SPACE_KEYS = {'stem', 'blocks', 'head_op', 'candidate_ops', 'max_connections', 'temperature',
-               'act_cfg', 'derive_ending'}
+               'act_cfg', 'search_stem_act_cfg', 'derive_ending'}
 _BLOCK_KEYS = {'channels', 'stride', 'stage', 'num_layers', 'head_op'}
 
 
@@ -153,7 +153,7 @@ class DenseNASRouted(DifferentiableBackbone):
         self.derive_ending = bool(space.get('derive_ending', True))
 
         layers = [build_op('conv_k3', in_channels, stem['channels'], stem['stride'],
-                           self.norm_cfg, act_cfg)]
+                           self.norm_cfg, space.get('search_stem_act_cfg', act_cfg))]
         if stem.get('op'):
             layers.append(build_op(stem['op'], stem['channels'], self.nodes[0]['channels'], 1,
                                    self.norm_cfg, act_cfg))
