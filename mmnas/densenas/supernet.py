@@ -109,6 +109,11 @@ class DenseNASRouted(DifferentiableBackbone):
             parameters).
         derived_norm_cfg: normalisation of the network :meth:`export_arch` writes, which is
             trained from scratch; ``None`` keeps ``norm_cfg``.
+        derive_with_temperature: whether :meth:`derive` runs Viterbi over ``softmax(β_i / T)``,
+            the transition probabilities the search trains with, instead of ``softmax(β_i)``,
+            which the authors' released derivation uses (the default; the two agree for
+            ``T = 1`` and may pick different paths otherwise, e.g. in the ResNet space,
+            ``T = 0.9``).
         init_cfg: mmengine initialisation.
 
     Architecture parameters (:meth:`named_arch_parameters`): ``alphas.k`` (one per basic
@@ -125,6 +130,7 @@ class DenseNASRouted(DifferentiableBackbone):
                  in_channels: int = 3,
                  norm_cfg: dict = dict(type='BN', affine=False),
                  derived_norm_cfg: Optional[dict] = dict(type='BN'),
+                 derive_with_temperature: bool = False,
                  init_cfg: Optional[List[dict]] = (
                      dict(type='Kaiming', layer='Conv2d', mode='fan_out',
                           nonlinearity='relu'),
@@ -137,6 +143,7 @@ class DenseNASRouted(DifferentiableBackbone):
         self.derived_norm_cfg = copy.deepcopy(derived_norm_cfg or norm_cfg)
         self.candidate_ops = tuple(space['candidate_ops'])
         self.temperature = float(space.get('temperature', 1.0))
+        self.derive_with_temperature = bool(derive_with_temperature)
         act_cfg = space.get('act_cfg', dict(type='ReLU6'))
 
         stem = space['stem']
@@ -280,11 +287,13 @@ class DenseNASRouted(DifferentiableBackbone):
         for _, param in self.named_arch_parameters():
             yield param
 
-    def transition_probs(self) -> Dict[Edge, Tensor]:
-        """``p_ij = softmax(β_i / T)_j`` for every connection (sums to 1 over ``out(i)``)."""
+    def transition_probs(self, temperature: Optional[float] = None) -> Dict[Edge, Tensor]:
+        """``p_ij = softmax(β_i / T)_j`` for every connection (sums to 1 over ``out(i)``);
+        ``T`` is the space's temperature unless ``temperature`` is given."""
+        temperature = self.temperature if temperature is None else temperature
         probs = {}
         for i, beta in enumerate(self.betas):
-            p = F.softmax(beta / self.temperature, 0)
+            p = F.softmax(beta / temperature, 0)
             probs.update({(i, j): p[k] for k, j in enumerate(self.out_edges[i])})
         return probs
 
@@ -327,16 +336,18 @@ class DenseNASRouted(DifferentiableBackbone):
         return self._active_heads
 
     def derive(self) -> dict:
-        """The searched architecture: the Viterbi path of blocks under the transition
-        probabilities (DenseNAS supp. Algorithm 1) and, per connection on the path, the
-        ``argmax α`` head candidate, and per basic layer of the kept blocks the ``argmax α``
-        candidate.
+        """The searched architecture: the Viterbi path of blocks (DenseNAS supp. Algorithm 1)
+        under ``softmax(β_i)`` as released, or under the transition probabilities
+        ``softmax(β_i / T)`` with :attr:`derive_with_temperature`; per connection on the path
+        the ``argmax α`` head candidate, and per basic layer of the kept blocks the
+        ``argmax α`` candidate.
 
         Returns:
             ``dict(path=[0, …, N+1], heads={block j: head name of the connection into j},
             ops={block j: [candidate name per layer]})``.
         """
-        probs = {e: float(p.detach()) for e, p in self.transition_probs().items()}
+        temperature = self.temperature if self.derive_with_temperature else 1.0
+        probs = {e: float(p.detach()) for e, p in self.transition_probs(temperature).items()}
         path = viterbi(len(self.nodes), probs)
         ops: Dict[int, List[str]] = {j: [] for j in path[1:]}
         for (j, _), alpha in zip(self.layer_index, self.alphas):

@@ -101,6 +101,28 @@ def test_derived_network_is_the_supernet_restricted_to_the_viterbi_path(tiny_spa
         torch.testing.assert_close(net.forward_derived(x)[0], derived(x)[0])
 
 
+def test_derivation_uses_softmax_beta_without_temperature_unless_asked(tiny_space):
+    """The released derivation runs Viterbi over softmax(β); ``derive_with_temperature``
+    over the search's softmax(β / T). Architectures where the two disagree exist and each
+    setting picks its own brute-force best path."""
+    space = dict(tiny_space, temperature=0.3)
+    released = DenseNASRouted(space, init_cfg=None)
+    tempered = DenseNASRouted(space, derive_with_temperature=True, init_cfg=None)
+    disagreements = 0
+    for seed in range(40):
+        randomise_arch(released, seed)
+        tempered.load_state_dict(released.state_dict())
+        best = {}
+        for name, temperature in (('released', 1.0), ('tempered', 0.3)):
+            probs = {e: float(p) for e, p in released.transition_probs(temperature).items()}
+            best[name] = max(all_paths(len(released.nodes), probs),
+                             key=lambda p: path_prob(p, probs))
+        assert released.derive()['path'] == best['released']
+        assert tempered.derive()['path'] == best['tempered']
+        disagreements += best['released'] != best['tempered']
+    assert disagreements > 0
+
+
 def test_chained_cost_equals_enumeration_over_the_supernets_paths(tiny_space):
     net = DenseNASRouted(tiny_space)
     randomise_arch(net, 0)
