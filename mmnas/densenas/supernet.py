@@ -424,14 +424,22 @@ class DenseNASRouted(DifferentiableBackbone):
         return spec
 
     # ---------------------------------------------------------------------------- cost
-    def cost_graph(self, input_shape: Sequence[int]) -> Tuple[dict, Dict[str, tuple]]:
+    def cost_graph(self, input_shape: Sequence[int],
+                   num_classes: Optional[int] = None) -> Tuple[dict, Dict[str, tuple]]:
         """Where the cost of this supernet comes from, at one input ``(C, H, W)``.
+
+        Args:
+            input_shape: ``(C, H, W)``.
+            num_classes: with a number, the graph also holds the classifier after the
+                global pooling, ``(N, C_{N+1}) → (N, num_classes)``, a linear layer
+                (its cost is part of the released search's cost; the pooling is not).
 
         Returns:
             ``(graph, entries)``: ``graph`` has ``stem`` (a cost key), ``heads`` (``{(i, j):
-            key}``, a list of keys, one per candidate, for a searched head) and ``layers``
-            (per ``alphas`` entry, one key per candidate); ``entries`` maps every key to
-            ``(module, its input shape (C, H, W))`` for measuring.
+            key}``, a list of keys, one per candidate, for a searched head), ``layers``
+            (per ``alphas`` entry, one key per candidate) and ``classifier`` (a key, or
+            ``None`` without ``num_classes``); ``entries`` maps every key to ``(module, its
+            input shape)`` for measuring (``(C, H, W)``; ``(C_{N+1},)`` for the classifier).
         """
         _, height, width = input_shape
 
@@ -465,7 +473,17 @@ class DenseNASRouted(DifferentiableBackbone):
                 keys.append(key)
                 entries.setdefault(key, (op, (node['channels'], *size(node['stride']))))
             layers.append(keys)
-        return dict(stem=stem_key, heads=heads, layers=layers), entries
+        classifier = None
+        if num_classes is not None:
+            if not isinstance(num_classes, int) or num_classes < 1:
+                raise ConfigError(f'DenseNASRouted.cost_graph: num_classes={num_classes!r}; '
+                                  'expected a positive int')
+            channels = self.nodes[-1]['channels']
+            classifier = f'classifier|{channels}|{num_classes}'
+            device = next(iter(self.stem.parameters())).device
+            entries[classifier] = (nn.Linear(channels, num_classes, device=device),
+                                   (channels, ))
+        return dict(stem=stem_key, heads=heads, layers=layers, classifier=classifier), entries
 
     # ------------------------------------------------------------------------- forward
     def forward(self, x: Tensor) -> Tuple[Tensor]:

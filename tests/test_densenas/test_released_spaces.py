@@ -145,13 +145,14 @@ def test_mbv2_supernet_runs_and_derives_searched_heads():
 
 def test_shipped_cpu_latency_table_covers_the_mbv2_space(repo_root):
     """The latency table shipped with the configs has every (operation, shape) of the
-    released MobileNetV2 space at 3×224×224, measured at the released batch 32."""
+    released MobileNetV2 space at 3×224×224 and its classifier over 100 classes, measured at
+    the released batch 32."""
     path = osp.join(repo_root, 'configs', 'densenas', 'cost_tables',
                     'densenas-mbv2_latency_cpu-bs32.json')
     net = DenseNASRouted('mbv2', init_cfg=None)
-    model = DenseNASCostModel(net, (3, 224, 224), path)
+    model = DenseNASCostModel(net, (3, 224, 224), path, num_classes=100)
     assert model.table.metric == 'latency' and model.table.meta['batch_size'] == 32
     assert model.table.meta['input_shape'] == [3, 224, 224]
-    _, entries = net.cost_graph((3, 224, 224))
+    _, entries = net.cost_graph((3, 224, 224), 100)
     assert set(entries) <= set(model.table.entries)
-    assert float(model(net)) > 0
+    assert float(model(net)) > model.classifier > 0

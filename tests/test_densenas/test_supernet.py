@@ -137,6 +137,15 @@ def test_chained_cost_equals_enumeration_over_the_supernets_paths(tiny_space):
     assert float(model(net)) == pytest.approx(expected, rel=1e-5)
     local = DenseNASCostModel(net, (3, 32, 32), model.table, estimation='local')
     assert float(local(net)) > float(model(net))
+    # The classifier (ending width 24 → 10 classes: 240 multiply-adds) on every path, as the
+    # released search counts it.
+    with_fc = DenseNASCostModel(net, (3, 32, 32), num_classes=10)
+    expected_fc = sum(
+        path_prob(path, probs) * (sum(own[b] for b in path)
+                                  + sum(model.heads[e] for e in zip(path, path[1:])) + 240e-6)
+        for path in all_paths(len(net.nodes), probs))
+    assert float(with_fc(net)) == pytest.approx(expected_fc, rel=1e-6)
+    assert float(with_fc(net)) != pytest.approx(expected, rel=1e-6)
     # Differentiable in α and β.
     model(net).backward()
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in net.arch_parameters()
