@@ -480,8 +480,11 @@ class DenseNASRouted(DifferentiableBackbone):
                                   'expected a positive int')
             channels = self.nodes[-1]['channels']
             classifier = f'classifier|{channels}|{num_classes}'
-            device = next(iter(self.stem.parameters())).device
-            entries[classifier] = (nn.Linear(channels, num_classes, device=device),
+            # Initialised from a random stream of its own: the cost model is built at moments
+            # a resumed search does not repeat, which must not move the global stream.
+            with torch.random.fork_rng(devices=[]):
+                linear = nn.Linear(channels, num_classes)
+            entries[classifier] = (linear.to(next(iter(self.stem.parameters())).device),
                                    (channels, ))
         return dict(stem=stem_key, heads=heads, layers=layers, classifier=classifier), entries
 

@@ -152,6 +152,17 @@ def test_chained_cost_equals_enumeration_over_the_supernets_paths(tiny_space):
                if p.numel() > 1)
 
 
+def test_counting_the_classifier_keeps_the_global_random_stream(tiny_space):
+    """The cost model is built at the first architecture step, which a resumed search does
+    not repeat: making its classifier must not draw from the global stream."""
+    net = DenseNASRouted(tiny_space)
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    DenseNASCostModel(net, (3, 32, 32), num_classes=10)
+    assert torch.equal(torch.rand(3), expected)
+
+
 def test_cost_of_a_decided_architecture_is_the_derived_networks_flops(tiny_space):
     """With α and β near one-hot, the expected FLOPs are those mmengine counts on the
     derived network."""
