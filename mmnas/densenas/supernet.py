@@ -374,7 +374,8 @@ class DenseNASRouted(DifferentiableBackbone):
         network's parameter names: per kept block the head from its predecessor on the path
         and the chosen candidate of every non-skip layer. The search's non-affine norms (the
         BN without γ, β) become the derived network's affine ones with γ = 1, β = 0,
-        the same function."""
+        the same function (but for a space whose ``search_stem_act_cfg`` differs from its
+        ``act_cfg``: the ResNet space's derived stem clips at 6, as released)."""
         spec = self.export_arch()
         path = spec.meta['derived']['path']
         state = {f'stem.{k}': v for k, v in self.stem.state_dict().items()}
