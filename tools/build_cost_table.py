@@ -5,7 +5,9 @@
                                      [--warmup N] [--repeats N] [--device DEV]
                                      [--cfg-options k=v ...]
 
-Every (operation, input shape) of the supernet ``cfg.model.backbone`` is measured once:
+Every (operation, input shape) of the supernet ``cfg.model.backbone`` is measured once, and
+the linear classifier over ``cfg.model.head.num_classes`` classes unless
+``cost_cfg.classifier=False``:
 latency as the median of ``--repeats`` timed runs after ``--warmup`` untimed ones on a random
 batch (DenseNAS supp. §A.1: batch 32 of 3×224×224 on the GPU it targets), or FLOPs by
 mmengine's count.
@@ -64,7 +66,14 @@ def main() -> None:
         raise ConfigError(f'model.backbone is a {type(backbone).__name__}, which lists no '
                           'operations to measure (cost_graph)')
     backbone.to(args.device)
-    _, entries = backbone.cost_graph(input_shape)
+    num_classes = None
+    if cost_cfg.get('classifier', True):
+        num_classes = (cfg.model.get('head') or {}).get('num_classes')
+        if num_classes is None:
+            raise ConfigError(f'{args.config}: cost_cfg.classifier counts the classifier over '
+                              'model.head.num_classes, which is not set; set it or '
+                              'cost_cfg.classifier=False')
+    _, entries = backbone.cost_graph(input_shape, num_classes)
     start = time.perf_counter()
     table = build_cost_table(
         entries, metric=metric, batch_size=batch_size, warmup=args.warmup,

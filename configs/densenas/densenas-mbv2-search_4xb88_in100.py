@@ -19,7 +19,8 @@ num_classes = 100
 # Latency in ms of every (operation, input shape) at batch 32 × 3×224×224 (DenseNAS supp. A.1); the
 # loss is task + λ·log(latency)/log(τ) with λ = 0.15, τ = 15 ms. A layer's and a head's cost is
 # the expectation over the operations the step samples, as released (expectation='all': over
-# every candidate).
+# every candidate). The cost includes the classifier's (a linear layer over the 100 classes),
+# as the released search counts it (the paper is silent; classifier=False leaves it out).
 cost_cfg = dict(
     table='work_dirs/densenas-mbv2-search_4xb88_in100/latency.json',
     metric='latency',

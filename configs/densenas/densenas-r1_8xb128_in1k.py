@@ -1,6 +1,8 @@
 # DenseNAS-R1 of DenseNAS supp. Table 1 as a fixed mmpretrain backbone, with the retraining schedule
 # of DenseNAS supp.: SGD 0.9, weight decay 4e-5, cosine 0.5 → 1e-4 over 240 epochs, batch 1024
-# (8 × 128). mmengine counts 1.610 GFLOPs (the DenseNAS README: 1.61B).
+# (8 × 128). mmengine counts 1.610 GFLOPs (the DenseNAS README: 1.61B). ReLU6 after the stem's
+# convolution, ReLU in the basic blocks, as in the authors' released ResNet-space networks (the
+# paper is silent).
 _base_ = [
     'mmpretrain::_base_/models/resnet18.py',
     'mmpretrain::_base_/datasets/imagenet_bs32.py',
@@ -20,7 +22,7 @@ model = dict(
             dict(channels=288, stride=2, ops=['basic']),
             dict(channels=512, stride=1, ops=['basic']),
         ],
-        act_cfg=dict(type='ReLU')),
+        act_cfg=dict(type='ReLU6')),
     head=dict(in_channels=512))
 
 train_dataloader = dict(batch_size=128, num_workers=8)

@@ -6,6 +6,8 @@
 # block it replaces (the released skip regularisation). Without a table file the FLOPs of every
 # operation are counted at the start. The derived network ends at its last routing block
 # (480, 496 or 512 wide): set the retraining head's in_channels to arch.json's last width.
+# The derived path is the Viterbi path over softmax(β), without T, as the released derivation
+# computes it (the paper is silent); backbone derive_with_temperature=True uses softmax(β / T).
 _base_ = ['./densenas-mbv2-search_4xb88_in100.py']
 
 cost_cfg = dict(table=None, metric='flops', input_shape=(3, 224, 224), estimation='chained',

@@ -19,7 +19,7 @@ from mmengine.optim import OptimWrapperDict
 from torch import Tensor, nn
 
 from mmnas.engine.runner.arch_updater import BaseArchUpdater, compute_loss
-from mmnas.models import get_searchable_backbone
+from mmnas.models import get_searchable_backbone, unwrap_model
 from mmnas.registry import ARCH_UPDATERS
 from mmnas.utils.config_check import ConfigError
 from .cost_model import DenseNASCostModel
@@ -35,11 +35,14 @@ class DenseNASArchUpdater(BaseArchUpdater):
         loss_weight: λ of the cost term (DenseNAS: 0.15 with latency, 0.2 with FLOPs).
         tau: τ, in the cost's unit (DenseNAS: 15 ms; 1700 or 3500 MFLOPs for ResNet).
         cost_cfg: ``dict(table=path or None, input_shape=(C, H, W), estimation='chained' or
-            'local', expectation='sampled' or 'all', skip_cost=None or fraction)``: ``table``
-            is a file from ``tools/build_cost_table.py`` (``None``: the FLOPs of the
-            supernet's operations, counted at the first step); the others are those of
-            :class:`DenseNASCostModel`; other keys of the config's ``cost_cfg`` (``metric``,
-            ``batch_size``, for the tool) are ignored here.
+            'local', expectation='sampled' or 'all', skip_cost=None or fraction,
+            classifier=True or False)``: ``table`` is a file from
+            ``tools/build_cost_table.py`` (``None``: the FLOPs of the supernet's operations,
+            counted at the first step); ``classifier`` (default ``True``, as the released
+            search) adds the cost of a linear classifier over the model's
+            ``head.num_classes``; the others are those of :class:`DenseNASCostModel`; other
+            keys of the config's ``cost_cfg`` (``metric``, ``batch_size``, for the tool) are
+            ignored here.
         num_sampled: candidates per layer in an architecture step (DenseNAS supp. §A.3: 2).
     """
 
@@ -54,11 +57,11 @@ class DenseNASArchUpdater(BaseArchUpdater):
             raise ConfigError(f'DenseNASArchUpdater: num_sampled={num_sampled} must be >= 1')
         cost_cfg = dict(cost_cfg or {})
         unknown = set(cost_cfg) - {'table', 'input_shape', 'estimation', 'expectation',
-                                   'skip_cost', 'metric', 'batch_size'}
+                                   'skip_cost', 'classifier', 'metric', 'batch_size'}
         if unknown:
             raise ConfigError(f'DenseNASArchUpdater: cost_cfg has unknown keys '
                               f'{sorted(unknown)}; expected table, input_shape, estimation, '
-                              'expectation, skip_cost')
+                              'expectation, skip_cost, classifier')
         self.loss_weight = loss_weight
         self.tau = tau
         self.num_sampled = num_sampled
@@ -67,6 +70,7 @@ class DenseNASArchUpdater(BaseArchUpdater):
         self.estimation = cost_cfg.get('estimation', 'chained')
         self.expectation = cost_cfg.get('expectation', 'sampled')
         self.skip_cost = cost_cfg.get('skip_cost')
+        self.classifier = bool(cost_cfg.get('classifier', True))
         self._cost_model: Optional[DenseNASCostModel] = None
 
     @staticmethod
@@ -82,8 +86,21 @@ class DenseNASArchUpdater(BaseArchUpdater):
         if self._cost_model is None:
             self._cost_model = DenseNASCostModel(self.backbone(model), self.input_shape,
                                                  self.table, self.estimation,
-                                                 self.expectation, self.skip_cost)
+                                                 self.expectation, self.skip_cost,
+                                                 self.num_classes(model))
         return self._cost_model
+
+    def num_classes(self, model: nn.Module) -> Optional[int]:
+        """The classes of the model's head whose classifier the cost counts (``None`` with
+        ``cost_cfg.classifier=False``)."""
+        if not self.classifier:
+            return None
+        num_classes = getattr(getattr(unwrap_model(model), 'head', None), 'num_classes', None)
+        if not isinstance(num_classes, int):
+            raise ConfigError('DenseNASArchUpdater: cost_cfg.classifier=True counts the '
+                              'classifier over model.head.num_classes, but the model\'s head '
+                              'has no num_classes; set cost_cfg.classifier=False')
+        return num_classes
 
     def loss(self, model: nn.Module, batch) -> Tuple[Tensor, Dict[str, Tensor]]:
         """``task + λ · log(cost) / log(τ)``; logs ``loss_cost`` and the expected ``cost``."""

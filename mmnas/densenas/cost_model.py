@@ -6,7 +6,9 @@ searched head costs ``Σ_o softmax(α)_o · cost_o``, over the operations the st
 released search: the renormalised ``softmax`` of the drawn pair in the architecture step) or
 over all of them; a block costs its layers' sum, and the network the chained (or local)
 combination of :mod:`mmnas.densenas.routing` over the transition probabilities, heads
-included, so the cost is differentiable in α and β.
+included, so the cost is differentiable in α and β. With ``num_classes`` the classifier's cost
+(the linear layer after the global pooling, the same on every path) is added, as the authors'
+released search adds it (the paper is silent): a constant that shifts ``log(cost)``.
 """
 from typing import Optional, Sequence, Union
 
@@ -40,6 +42,8 @@ class DenseNASCostModel:
         skip_cost: ``None``, or the cost of ``skip`` as this fraction of the layer's first
             candidate (the released ResNet search's regularisation, 0.1: a free skip would
             otherwise always win the cost term).
+        num_classes: ``None``, or the classes of the linear classifier whose cost
+            (:meth:`DenseNASRouted.cost_graph`) is added to every path's.
 
     ``model(backbone)`` returns the expected cost, a scalar tensor in ``table.unit``.
     """
@@ -50,7 +54,8 @@ class DenseNASCostModel:
                  table: Union[None, str, CostTable] = None,
                  estimation: str = 'chained',
                  expectation: str = 'sampled',
-                 skip_cost: Optional[float] = None) -> None:
+                 skip_cost: Optional[float] = None,
+                 num_classes: Optional[int] = None) -> None:
         if estimation not in ESTIMATIONS:
             raise ConfigError(f'DenseNAS cost estimation {estimation!r}: expected one of '
                               f'{ESTIMATIONS}')
@@ -61,7 +66,7 @@ class DenseNASCostModel:
             raise ConfigError(f'DenseNAS skip_cost={skip_cost}: expected a fraction in [0, 1]')
         self.estimation = estimation
         self.expectation = expectation
-        graph, entries = backbone.cost_graph(input_shape)
+        graph, entries = backbone.cost_graph(input_shape, num_classes)
         if table is None:
             table = build_cost_table(entries, metric='flops',
                                      meta=dict(input_shape=list(input_shape)))
@@ -75,6 +80,8 @@ class DenseNASCostModel:
         self.table = table
         device = next(iter(backbone.arch_parameters())).device
         self.stem = float(table[graph['stem']])
+        #: The classifier's cost (0 without ``num_classes``).
+        self.classifier = float(table[graph['classifier']]) if graph['classifier'] else 0.0
         self.heads = {e: (float(table[k]) if isinstance(k, str) else
                           torch.tensor([table[x] for x in k], device=device))
                       for e, k in graph['heads'].items()}
@@ -124,4 +131,4 @@ class DenseNASCostModel:
         heads = self.head_costs(backbone)
         edges = {e: (probs[e], heads[e]) for e in backbone.edges}
         combine = chained_cost if self.estimation == 'chained' else local_cost
-        return combine(self.own_costs(backbone), edges)
+        return combine(self.own_costs(backbone), edges) + self.classifier

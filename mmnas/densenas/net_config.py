@@ -27,9 +27,9 @@ _IR = re.compile(r'ir_k(\d+)_e(\d+)$')
 _NAMES = {'basic_block': 'basic', 'bottle_neck': 'bottleneck', 'skip_connect': 'skip',
           'conv1_1': 'conv_k1'}
 #: Normalisation and activation of the released derived networks (MobileNetV2 space: BN eps
-#: 1e-3 and ReLU6; ResNet space: stock BN, ReLU in the blocks).
+#: 1e-3 and ReLU6; ResNet space: stock BN, ReLU6 after the stem, ReLU in the blocks).
 _STYLE = dict(mbv2=(dict(type='BN', eps=1e-3), dict(type='ReLU6')),
-              res=(dict(type='BN'), dict(type='ReLU')))
+              res=(dict(type='BN'), dict(type='ReLU6')))
 
 
 def released_to_op(name: str) -> str:

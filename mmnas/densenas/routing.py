@@ -22,9 +22,9 @@ Number = Union[float, Tensor]
 def viterbi(num_nodes: int, probs: Mapping[Edge, float]) -> List[int]:
     """The path ``0 → … → num_nodes - 1`` with the largest product of edge probabilities.
 
-    Seed Algorithm 1: ``P[0] = 1``, ``P[j] = max_i P[i]·p_ij`` over the predecessors ``i`` of
-    ``j`` (``S[j]`` the maximiser), then backtrack from the ending block. Ties go to the
-    nearest predecessor.
+    DenseNAS supp. Algorithm 1: ``P[0] = 1``, ``P[j] = max_i P[i]·p_ij`` over the
+    predecessors ``i`` of ``j`` (``S[j]`` the maximiser), then backtrack from the ending
+    block. Ties go to the nearest predecessor.
 
     Args:
         num_nodes: N + 2 (input block, N routing blocks, ending block).
@@ -83,7 +83,7 @@ def local_cost(own: Sequence[Number], edges: Mapping[Edge, Tuple[Number, Number]
 
 @torch.no_grad()
 def rebalance_alpha(before: Tensor, after: Tensor, sampled: Tensor) -> Tensor:
-    """Seed eq. (1): keep an architecture step from moving the unsampled operations.
+    """DenseNAS supp. eq. (1): keep an architecture step from moving the unsampled operations.
 
     Only the sampled entries ``O_s`` of ``after`` keep their update; the others are reset to
     ``before``, and ``bias = ln(Σ_{O_s} exp α_o / Σ_{O_s} exp α'_o)`` is added to the sampled

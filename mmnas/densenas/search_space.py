@@ -17,7 +17,11 @@ A space is a dict:
   per stage of the source block; a connection also needs the target at most one ``stage``
   later and at most one halving of resolution.
 - ``temperature``: T of the softmax over a block's outgoing β.
-- ``act_cfg``: activation of the inverted residuals and convolutions.
+- ``act_cfg``: activation of the inverted residuals and convolutions (the stem's 3×3, the
+  ending 1×1), in the supernet and in the derived network (the ResNet blocks keep their own
+  ReLU).
+- ``search_stem_act_cfg`` (default ``act_cfg``): the activation of the supernet's stem, where
+  it differs from the derived network's.
 - ``derive_ending`` (default ``True``): whether the derived network keeps the ending block;
   ``False`` ends it at the last routing block of the path (the released ResNet derivation
   drops the 1×1 convolution the supernet ends in).
@@ -58,7 +62,9 @@ MBV2_SPACE = dict(
 #: | 128, 144, 160, 176 (14×14, 15 layers) | 192, 208, 224 (14×14, 5) | 240, 256, 272, 288
 #: (7×7, 5) | 480, 496, 512 (7×7, 1); basic block or skip in every layer, a basic block on
 #: every connection, 10 connections per block, T = 0.9. The supernet ends in a 1×1
-#: convolution to 512 that the derived network drops.
+#: convolution to 512 that the derived network drops. Activations as released (the paper is
+#: silent): ReLU in the basic blocks and in the supernet's stem, ReLU6 after the ending 1×1
+#: convolution and in the derived network's stem.
 RESNET_SPACE = dict(
     stem=dict(channels=32, stride=2, op=None),
     blocks=(_stage([48, 56, 64], 4, 1, 0) + _stage([72, 96, 112], 8, 2, 5)
@@ -69,7 +75,8 @@ RESNET_SPACE = dict(
     candidate_ops=('basic', 'skip'),
     max_connections=10,
     temperature=0.9,
-    act_cfg=dict(type='ReLU'),
+    act_cfg=dict(type='ReLU6'),
+    search_stem_act_cfg=dict(type='ReLU'),
     derive_ending=False)
 
 SPACES = dict(mbv2=MBV2_SPACE, resnet=RESNET_SPACE)

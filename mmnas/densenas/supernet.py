@@ -34,7 +34,7 @@ from .routing import Edge, viterbi
 from .search_space import SPACES
 
 _SPACE_KEYS = {'stem', 'blocks', 'head_op', 'candidate_ops', 'max_connections', 'temperature',
-               'act_cfg', 'derive_ending'}
+               'act_cfg', 'search_stem_act_cfg', 'derive_ending'}
 _BLOCK_KEYS = {'channels', 'stride', 'stage', 'num_layers', 'head_op'}
 
 
@@ -109,6 +109,11 @@ class DenseNASRouted(DifferentiableBackbone):
             parameters).
         derived_norm_cfg: normalisation of the network :meth:`export_arch` writes, which is
             trained from scratch; ``None`` keeps ``norm_cfg``.
+        derive_with_temperature: whether :meth:`derive` runs Viterbi over ``softmax(β_i / T)``,
+            the transition probabilities the search trains with, instead of ``softmax(β_i)``,
+            which the authors' released derivation uses (the default; the two agree for
+            ``T = 1`` and may pick different paths otherwise, e.g. in the ResNet space,
+            ``T = 0.9``).
         init_cfg: mmengine initialisation.
 
     Architecture parameters (:meth:`named_arch_parameters`): ``alphas.k`` (one per basic
@@ -125,6 +130,7 @@ class DenseNASRouted(DifferentiableBackbone):
                  in_channels: int = 3,
                  norm_cfg: dict = dict(type='BN', affine=False),
                  derived_norm_cfg: Optional[dict] = dict(type='BN'),
+                 derive_with_temperature: bool = False,
                  init_cfg: Optional[List[dict]] = (
                      dict(type='Kaiming', layer='Conv2d', mode='fan_out',
                           nonlinearity='relu'),
@@ -137,6 +143,7 @@ class DenseNASRouted(DifferentiableBackbone):
         self.derived_norm_cfg = copy.deepcopy(derived_norm_cfg or norm_cfg)
         self.candidate_ops = tuple(space['candidate_ops'])
         self.temperature = float(space.get('temperature', 1.0))
+        self.derive_with_temperature = bool(derive_with_temperature)
         act_cfg = space.get('act_cfg', dict(type='ReLU6'))
 
         stem = space['stem']
@@ -153,7 +160,7 @@ class DenseNASRouted(DifferentiableBackbone):
         self.derive_ending = bool(space.get('derive_ending', True))
 
         layers = [build_op('conv_k3', in_channels, stem['channels'], stem['stride'],
-                           self.norm_cfg, act_cfg)]
+                           self.norm_cfg, space.get('search_stem_act_cfg', act_cfg))]
         if stem.get('op'):
             layers.append(build_op(stem['op'], stem['channels'], self.nodes[0]['channels'], 1,
                                    self.norm_cfg, act_cfg))
@@ -280,11 +287,13 @@ class DenseNASRouted(DifferentiableBackbone):
         for _, param in self.named_arch_parameters():
             yield param
 
-    def transition_probs(self) -> Dict[Edge, Tensor]:
-        """``p_ij = softmax(β_i / T)_j`` for every connection (sums to 1 over ``out(i)``)."""
+    def transition_probs(self, temperature: Optional[float] = None) -> Dict[Edge, Tensor]:
+        """``p_ij = softmax(β_i / T)_j`` for every connection (sums to 1 over ``out(i)``);
+        ``T`` is the space's temperature unless ``temperature`` is given."""
+        temperature = self.temperature if temperature is None else temperature
         probs = {}
         for i, beta in enumerate(self.betas):
-            p = F.softmax(beta / self.temperature, 0)
+            p = F.softmax(beta / temperature, 0)
             probs.update({(i, j): p[k] for k, j in enumerate(self.out_edges[i])})
         return probs
 
@@ -327,16 +336,18 @@ class DenseNASRouted(DifferentiableBackbone):
         return self._active_heads
 
     def derive(self) -> dict:
-        """The searched architecture: the Viterbi path of blocks under the transition
-        probabilities (DenseNAS supp. Algorithm 1) and, per connection on the path, the
-        ``argmax α`` head candidate, and per basic layer of the kept blocks the ``argmax α``
-        candidate.
+        """The searched architecture: the Viterbi path of blocks (DenseNAS supp. Algorithm 1)
+        under ``softmax(β_i)`` as released, or under the transition probabilities
+        ``softmax(β_i / T)`` with :attr:`derive_with_temperature`; per connection on the path
+        the ``argmax α`` head candidate, and per basic layer of the kept blocks the
+        ``argmax α`` candidate.
 
         Returns:
             ``dict(path=[0, …, N+1], heads={block j: head name of the connection into j},
             ops={block j: [candidate name per layer]})``.
         """
-        probs = {e: float(p.detach()) for e, p in self.transition_probs().items()}
+        temperature = self.temperature if self.derive_with_temperature else 1.0
+        probs = {e: float(p.detach()) for e, p in self.transition_probs(temperature).items()}
         path = viterbi(len(self.nodes), probs)
         ops: Dict[int, List[str]] = {j: [] for j in path[1:]}
         for (j, _), alpha in zip(self.layer_index, self.alphas):
@@ -363,7 +374,8 @@ class DenseNASRouted(DifferentiableBackbone):
         network's parameter names: per kept block the head from its predecessor on the path
         and the chosen candidate of every non-skip layer. The search's non-affine norms (the
         BN without γ, β) become the derived network's affine ones with γ = 1, β = 0,
-        the same function."""
+        the same function (but for a space whose ``search_stem_act_cfg`` differs from its
+        ``act_cfg``: the ResNet space's derived stem clips at 6, as released)."""
         spec = self.export_arch()
         path = spec.meta['derived']['path']
         state = {f'stem.{k}': v for k, v in self.stem.state_dict().items()}
@@ -413,14 +425,22 @@ class DenseNASRouted(DifferentiableBackbone):
         return spec
 
     # ---------------------------------------------------------------------------- cost
-    def cost_graph(self, input_shape: Sequence[int]) -> Tuple[dict, Dict[str, tuple]]:
+    def cost_graph(self, input_shape: Sequence[int],
+                   num_classes: Optional[int] = None) -> Tuple[dict, Dict[str, tuple]]:
         """Where the cost of this supernet comes from, at one input ``(C, H, W)``.
+
+        Args:
+            input_shape: ``(C, H, W)``.
+            num_classes: with a number, the graph also holds the classifier after the
+                global pooling, ``(N, C_{N+1}) → (N, num_classes)``, a linear layer
+                (its cost is part of the released search's cost; the pooling is not).
 
         Returns:
             ``(graph, entries)``: ``graph`` has ``stem`` (a cost key), ``heads`` (``{(i, j):
-            key}``, a list of keys, one per candidate, for a searched head) and ``layers``
-            (per ``alphas`` entry, one key per candidate); ``entries`` maps every key to
-            ``(module, its input shape (C, H, W))`` for measuring.
+            key}``, a list of keys, one per candidate, for a searched head), ``layers``
+            (per ``alphas`` entry, one key per candidate) and ``classifier`` (a key, or
+            ``None`` without ``num_classes``); ``entries`` maps every key to ``(module, its
+            input shape)`` for measuring (``(C, H, W)``; ``(C_{N+1},)`` for the classifier).
         """
         _, height, width = input_shape
 
@@ -454,7 +474,20 @@ class DenseNASRouted(DifferentiableBackbone):
                 keys.append(key)
                 entries.setdefault(key, (op, (node['channels'], *size(node['stride']))))
             layers.append(keys)
-        return dict(stem=stem_key, heads=heads, layers=layers), entries
+        classifier = None
+        if num_classes is not None:
+            if not isinstance(num_classes, int) or num_classes < 1:
+                raise ConfigError(f'DenseNASRouted.cost_graph: num_classes={num_classes!r}; '
+                                  'expected a positive int')
+            channels = self.nodes[-1]['channels']
+            classifier = f'classifier|{channels}|{num_classes}'
+            # Initialised from a random stream of its own: the cost model is built at moments
+            # a resumed search does not repeat, which must not move the global stream.
+            with torch.random.fork_rng(devices=[]):
+                linear = nn.Linear(channels, num_classes)
+            entries[classifier] = (linear.to(next(iter(self.stem.parameters())).device),
+                                   (channels, ))
+        return dict(stem=stem_key, heads=heads, layers=layers, classifier=classifier), entries
 
     # ------------------------------------------------------------------------- forward
     def forward(self, x: Tensor) -> Tuple[Tensor]:

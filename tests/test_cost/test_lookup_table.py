@@ -24,11 +24,15 @@ def test_tool_writes_a_latency_table_the_cost_model_reads(tmp_path, repo_root, r
     table = CostTable.load(str(out))
     assert table.metric == 'latency' and table.unit == 'ms'
     assert table.meta['batch_size'] == 2 and table.meta['input_shape'] == [3, 32, 32]
-    backbone = DenseNASRouted(Config.fromfile(tiny_search_config(repo_root)).model.backbone.search_space)
-    _, entries = backbone.cost_graph((3, 32, 32))
+    cfg = Config.fromfile(tiny_search_config(repo_root))
+    backbone = DenseNASRouted(cfg.model.backbone.search_space)
+    # Every operation and the classifier over the config's classes.
+    _, entries = backbone.cost_graph((3, 32, 32), cfg.model.head.num_classes)
     assert set(table.entries) == set(entries)
+    assert any(k.startswith('classifier|') for k in table.entries)
     assert all(v > 0 for k, v in table.entries.items() if not k.startswith('skip|'))
-    cost = DenseNASCostModel(backbone, (3, 32, 32), str(out))(backbone)
+    cost = DenseNASCostModel(backbone, (3, 32, 32), str(out),
+                             num_classes=cfg.model.head.num_classes)(backbone)
     assert torch.isfinite(cost) and cost > 0
 
 

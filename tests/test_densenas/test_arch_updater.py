@@ -110,8 +110,15 @@ def test_cost_term_is_lambda_log_cost_over_log_tau(searched):
     updater = DenseNASArchUpdater(loss_weight=0.2, tau=1700.0,
                                   cost_cfg=dict(input_shape=(3, 32, 32), estimation='local'))
     loss, log_vars = updater.loss(model, batch(0))
-    cost = DenseNASCostModel(model.backbone, (3, 32, 32), estimation='local')(model.backbone)
+    # The classifier (24 → 4 classes of the model's head) is counted, as released.
+    cost = DenseNASCostModel(model.backbone, (3, 32, 32), estimation='local',
+                             num_classes=4)(model.backbone)
     assert float(log_vars['cost']) == pytest.approx(float(cost), rel=1e-6)
+    without = DenseNASArchUpdater(cost_cfg=dict(input_shape=(3, 32, 32), estimation='local',
+                                                classifier=False))
+    _, plain = without.loss(model, batch(0))
+    assert float(log_vars['cost']) - float(plain['cost']) == pytest.approx(24 * 4 / 1e6,
+                                                                           abs=1e-7)
     assert float(log_vars['loss_cost']) == pytest.approx(
         0.2 * math.log(float(cost)) / math.log(1700.0), rel=1e-6)
     task, _ = compute_loss(model, batch(0))

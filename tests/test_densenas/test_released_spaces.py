@@ -1,6 +1,8 @@
 """The two search spaces against the values of the authors' released search configurations
 (imagenet_search_cfg_mbv2.yaml / imagenet_search_cfg_resnet.yaml): widths, feature-map sizes,
-stages, layers per block, connection counts, head and layer candidates, stem and tail."""
+stages, layers per block, connection counts, head and layer candidates, stem and tail, and
+the activations of the search spaces (search_space_mbv2.py / search_space_res.py /
+search_space_base.py) and of the derived networks (model_derived.py)."""
 import os.path as osp
 
 import pytest
@@ -12,7 +14,9 @@ from mmnas.densenas import DenseNASCostModel, DenseNASRouted
 
 #: Per space: block widths (B_0 first, the ending block last), feature-map side at 224,
 #: stage, layers per block, connections per stage, softmax temperature, head candidates,
-#: layer candidates, stem (width, op after the 3×3 convolution).
+#: layer candidates, stem (width, op after the 3×3 convolution), activation after the
+#: supernet's stem convolution, after its ending 1×1 convolution and after the derived
+#: network's stem convolution.
 RELEASED = {
     'mbv2': dict(
         chs=[16, 24, 32, 40, 48, 56, 64, 72, 96, 112, 128, 160, 176, 192, 320, 352, 384, 1984],
@@ -24,7 +28,8 @@ RELEASED = {
               'mbconv_k7_t6'],
         stack=['mbconv_k3_t3', 'mbconv_k3_t6', 'mbconv_k5_t3', 'mbconv_k5_t6', 'mbconv_k7_t3',
                'mbconv_k7_t6', 'skip_connect'],
-        stem=(16, 'mbconv_k3_t1'), derive_ending=True),
+        stem=(16, 'mbconv_k3_t1'), derive_ending=True,
+        acts=dict(search_stem=nn.ReLU6, ending=nn.ReLU6, derived_stem=nn.ReLU6)),
     'resnet': dict(
         chs=[32, 48, 56, 64, 72, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256, 272, 288,
              480, 496, 512, 512],
@@ -32,7 +37,8 @@ RELEASED = {
         stage=[0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 7],
         layers=[0, 0, 0, 0, 5, 5, 5, 15, 15, 15, 15, 5, 5, 5, 5, 5, 5, 5, 1, 1, 1, 0],
         adjoin=[10] * 7, temp=0.9, head=['basic_block'], stack=['basic_block', 'skip_connect'],
-        stem=(32, None), derive_ending=False),
+        stem=(32, None), derive_ending=False,
+        acts=dict(search_stem=nn.ReLU, ending=nn.ReLU6, derived_stem=nn.ReLU6)),
 }
 
 #: The released operation names in ours.
@@ -97,6 +103,21 @@ def test_space_is_the_released_one(space):
     assert net.derive_ending == table['derive_ending']
 
 
+@pytest.mark.parametrize('space', sorted(RELEASED))
+def test_activations_are_the_released_ones(space):
+    """ReLU6 or ReLU (exactly: ReLU6 is not a subclass of ReLU) after the supernet's stem
+    convolution, after every branch of its ending 1×1 convolution and after the derived
+    network's stem convolution."""
+    acts = RELEASED[space]['acts']
+    net = DenseNASRouted(space, init_cfg=None)
+    assert type(net.stem[0].activate) is acts['search_stem']
+    ending = net.blocks[-1].heads
+    assert len(ending) > 1 and all(
+        type(head.activate) is acts['ending'] for head in ending.values())
+    derived = net.export_arch().build()
+    assert type(derived.stem[0].activate) is acts['derived_stem']
+
+
 def test_resnet_derivation_drops_the_ending_convolution():
     net = DenseNASRouted('resnet', init_cfg=None)
     spec = net.export_arch()
@@ -124,13 +145,14 @@ def test_mbv2_supernet_runs_and_derives_searched_heads():
 
 def test_shipped_cpu_latency_table_covers_the_mbv2_space(repo_root):
     """The latency table shipped with the configs has every (operation, shape) of the
-    released MobileNetV2 space at 3×224×224, measured at the released batch 32."""
+    released MobileNetV2 space at 3×224×224 and its classifier over 100 classes, measured at
+    the released batch 32."""
     path = osp.join(repo_root, 'configs', 'densenas', 'cost_tables',
                     'densenas-mbv2_latency_cpu-bs32.json')
     net = DenseNASRouted('mbv2', init_cfg=None)
-    model = DenseNASCostModel(net, (3, 224, 224), path)
+    model = DenseNASCostModel(net, (3, 224, 224), path, num_classes=100)
     assert model.table.metric == 'latency' and model.table.meta['batch_size'] == 32
     assert model.table.meta['input_shape'] == [3, 224, 224]
-    _, entries = net.cost_graph((3, 224, 224))
+    _, entries = net.cost_graph((3, 224, 224), 100)
     assert set(entries) <= set(model.table.entries)
-    assert float(model(net)) > 0
+    assert float(model(net)) > model.classifier > 0

@@ -101,6 +101,28 @@ def test_derived_network_is_the_supernet_restricted_to_the_viterbi_path(tiny_spa
         torch.testing.assert_close(net.forward_derived(x)[0], derived(x)[0])
 
 
+def test_derivation_uses_softmax_beta_without_temperature_unless_asked(tiny_space):
+    """The released derivation runs Viterbi over softmax(β); ``derive_with_temperature``
+    over the search's softmax(β / T). Architectures where the two disagree exist and each
+    setting picks its own brute-force best path."""
+    space = dict(tiny_space, temperature=0.3)
+    released = DenseNASRouted(space, init_cfg=None)
+    tempered = DenseNASRouted(space, derive_with_temperature=True, init_cfg=None)
+    disagreements = 0
+    for seed in range(40):
+        randomise_arch(released, seed)
+        tempered.load_state_dict(released.state_dict())
+        best = {}
+        for name, temperature in (('released', 1.0), ('tempered', 0.3)):
+            probs = {e: float(p) for e, p in released.transition_probs(temperature).items()}
+            best[name] = max(all_paths(len(released.nodes), probs),
+                             key=lambda p: path_prob(p, probs))
+        assert released.derive()['path'] == best['released']
+        assert tempered.derive()['path'] == best['tempered']
+        disagreements += best['released'] != best['tempered']
+    assert disagreements > 0
+
+
 def test_chained_cost_equals_enumeration_over_the_supernets_paths(tiny_space):
     net = DenseNASRouted(tiny_space)
     randomise_arch(net, 0)
@@ -115,10 +137,30 @@ def test_chained_cost_equals_enumeration_over_the_supernets_paths(tiny_space):
     assert float(model(net)) == pytest.approx(expected, rel=1e-5)
     local = DenseNASCostModel(net, (3, 32, 32), model.table, estimation='local')
     assert float(local(net)) > float(model(net))
+    # The classifier (ending width 24 → 10 classes: 240 multiply-adds) on every path, as the
+    # released search counts it.
+    with_fc = DenseNASCostModel(net, (3, 32, 32), num_classes=10)
+    expected_fc = sum(
+        path_prob(path, probs) * (sum(own[b] for b in path)
+                                  + sum(model.heads[e] for e in zip(path, path[1:])) + 240e-6)
+        for path in all_paths(len(net.nodes), probs))
+    assert float(with_fc(net)) == pytest.approx(expected_fc, rel=1e-6)
+    assert float(with_fc(net)) != pytest.approx(expected, rel=1e-6)
     # Differentiable in α and β.
     model(net).backward()
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in net.arch_parameters()
                if p.numel() > 1)
+
+
+def test_counting_the_classifier_keeps_the_global_random_stream(tiny_space):
+    """The cost model is built at the first architecture step, which a resumed search does
+    not repeat: making its classifier must not draw from the global stream."""
+    net = DenseNASRouted(tiny_space)
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    DenseNASCostModel(net, (3, 32, 32), num_classes=10)
+    assert torch.equal(torch.rand(3), expected)
 
 
 def test_cost_of_a_decided_architecture_is_the_derived_networks_flops(tiny_space):
