@@ -11,8 +11,8 @@ from mmnas.densenas import DenseNASNet, DenseNASRouted
 from mmnas.registry import MODELS
 from mmnas.utils import register_all_modules
 
-#: Seed Table 1 per stage at 56, 28, 14, 7: (inner width, blocks) and the DenseNAS README's
-#: FLOPs in G.
+#: DenseNAS supp. Table 1 per stage at 56, 28, 14, 7: (inner width, blocks) and the DenseNAS
+#: README's FLOPs in G.
 TABLE1 = {
     'r1': ('basic', [(64, 1), (72, 2), (176, 6), (192, 3), (288, 1), (512, 1)], 1.61),
     'r2': ('basic', [(48, 1), (72, 4), (176, 16), (208, 4), (288, 2), (512, 1)], 3.06),
@@ -107,7 +107,8 @@ def test_retrain_builds_from_the_searched_spec(repo_root):
 
 
 def test_local_estimation_config_differs_only_in_the_estimation(repo_root):
-    """Seed Table 2's comparison: the same search, the same latency table, local estimation."""
+    """DenseNAS supp. Table 2's comparison: the same search, the same latency table, local
+    estimation."""
     chained = load(repo_root, 'densenas-mbv2-search_4xb88_in100.py').to_dict()
     local = load(repo_root, 'densenas-mbv2-search-local_4xb88_in100.py').to_dict()
     assert local['train_cfg']['arch_updater']['cost_cfg']['estimation'] == 'local'
