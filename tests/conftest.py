@@ -89,9 +89,23 @@ custom_hooks = [
     return str(path)
 
 
+def forget_visualizers() -> None:
+    """Drop every named visualizer instance (mmengine keeps them per process by name, and the
+    hosts all name theirs 'visualizer'), so that the next run builds its own."""
+    classes = [Visualizer]
+    while classes:
+        cls = classes.pop()
+        cls._instance_dict.clear()
+        classes += cls.__subclasses__()
+
+
 def call_tool(name: str, *args) -> int:
     """Run ``tools/<name>.py`` in this process as the command line would, with ``args``;
     returns its exit code."""
+    # One process is one run on the command line: neither a visualizer left by a test that
+    # built a runner by hand nor this run's own may be reused by another run (its save_dir
+    # would receive the other run's drawings).
+    forget_visualizers()
     argv = sys.argv
     sys.argv = [f'{name}.py', *map(str, args)]
     try:
@@ -100,13 +114,7 @@ def call_tool(name: str, *args) -> int:
         return e.code
     finally:
         sys.argv = argv
-        # One process is one run on the command line: the next run builds its own
-        # visualizer rather than reusing this one's (hosts name theirs 'visualizer').
-        classes = [Visualizer]
-        while classes:
-            cls = classes.pop()
-            cls._instance_dict.clear()
-            classes += cls.__subclasses__()
+        forget_visualizers()
     return 0
 
 
