@@ -1,32 +1,31 @@
 """DenseNASTopKHook's bookkeeping: which validations it takes over, the ranking of the kept
 specs, the files and the checkpoint round trip (the tiny search runs it end to end:
 test_search.py)."""
-import types
-
 import pytest
 import torch
-from mmengine.runner import BaseLoop
+from mmengine.runner import Runner
+from torch.utils.data import DataLoader, TensorDataset
 
 from mmnas.densenas import DenseNASRouted, DenseNASTopKHook
 from mmnas.structures import ArchSpec
 from mmnas.utils.config_check import ConfigError
 
 
-class _Loop(BaseLoop):
-
-    def run(self):
-        pass
-
-
-def fake_runner(net, work_dir):
-    return types.SimpleNamespace(model=net, work_dir=str(work_dir), epoch=0,
-                                 cfg=types.SimpleNamespace(filename='search.py'),
-                                 _train_loop=object.__new__(_Loop))
+def search_runner(net, work_dir) -> Runner:
+    """A runner with an epoch-based training loop around ``net``, as the search has; the
+    tests move its epoch instead of training."""
+    runner = Runner(model=net, work_dir=str(work_dir),
+                    train_dataloader=DataLoader(TensorDataset(torch.zeros(2, 3, 32, 32))),
+                    train_cfg=dict(by_epoch=True, max_epochs=8),
+                    optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+                    default_hooks=dict(logger=None, checkpoint=None))
+    runner.train_loop  # builds the loop, which the hook takes as a sign of a training run
+    return runner
 
 
 def validate(hook, runner, epoch, accuracy, net):
     """One validation after the (0-based) epoch ``epoch``."""
-    runner.epoch = epoch + 1
+    runner.train_loop._epoch = epoch + 1
     hook.before_val_epoch(runner)
     active = net.validate_derived
     hook.after_val_epoch(runner, {'accuracy/top1': accuracy})
@@ -36,7 +35,7 @@ def validate(hook, runner, epoch, accuracy, net):
 
 def test_hook_keeps_the_best_two_from_its_epoch_on(tiny_space, tmp_path):
     net = DenseNASRouted(tiny_space)
-    runner = fake_runner(net, tmp_path)
+    runner = search_runner(net, tmp_path)
     hook = DenseNASTopKHook(start_epoch=2, k=2, input_shape=(3, 32, 32))
     assert not validate(hook, runner, 1, 99.0, net)  # before the start epoch: untouched
     assert hook.kept == []
