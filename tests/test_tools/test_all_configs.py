@@ -171,11 +171,10 @@ def shrink_options(cfg: Config, roots: Dict[str, str], arch_specs: Dict[str, str
         # order and never overlap (overlapping chained schedulers multiply their factors).
         if not isinstance(value, dict):
             continue
+        # (mmengine ends an open phase at the run's end, which would be its begin here).
         begin, end = value.get('begin', 0), value.get('end')
         if isinstance(begin, (int, float)) and begin >= length:
-            options[f'{path}.begin'] = length
-            if isinstance(end, (int, float)):
-                options[f'{path}.end'] = length + 1
+            options.update({f'{path}.begin': length, f'{path}.end': length + 1})
         elif isinstance(end, (int, float)) and end > length:
             options[f'{path}.end'] = length
     checkpoint = (plain.get('default_hooks') or {}).get('checkpoint')
