@@ -104,8 +104,11 @@ def structure_key(model: nn.Module, input_shape: Sequence[int]) -> Tuple:
     parts: List[Hashable] = [tuple(int(s) for s in input_shape)]
     for name, module in model.named_modules(remove_duplicate=False):
         cls = type(module)
-        attributes = tuple((k, _plain(v)) for k, v in sorted(vars(module).items())
-                           if k not in _NOT_STRUCTURE)
+        # torch keys a module's hooks by a process-wide handle counter, so two builds of one
+        # network differ there: hooks count by what they are, in their order.
+        attributes = tuple(
+            (k, _plain(tuple(v.values()) if k.endswith('_hooks') and isinstance(v, dict) else v))
+            for k, v in sorted(vars(module).items()) if k not in _NOT_STRUCTURE)
         tensors = tuple((k, None if t is None else (tuple(t.shape), str(t.dtype)))
                         for k, t in list(module._parameters.items()) +
                         list(module._buffers.items()))

@@ -70,3 +70,30 @@ def test_kept_counts_equal_a_fresh_trace_and_follow_changes():
     with torch.no_grad():
         net[0].weight.add_(1.0)
     assert structure_key(net, shape) == key
+
+
+def test_two_builds_of_a_network_with_hooks_share_their_count():
+    """torch numbers every hook handle process-wide, so two builds of a network that
+    registers hooks hold them under different keys; the count is kept for both."""
+
+    class Scaled(nn.Conv2d):
+
+        def __init__(self):
+            super().__init__(3, 4, 1)
+            self._register_load_state_dict_pre_hook(self._renamed)
+            self.register_forward_hook(Scaled._halved)
+
+        def _renamed(self, state_dict, prefix, *args):
+            pass
+
+        @staticmethod
+        def _halved(module, inputs, output):
+            return output / 2
+
+    a, b = Scaled(), Scaled()
+    assert list(a._forward_hooks) != list(b._forward_hooks)
+    assert structure_key(a, (3, 8, 8)) == structure_key(b, (3, 8, 8))
+    # A different forward hook is a different structure.
+    b._forward_hooks.clear()
+    b.register_forward_hook(lambda module, inputs, output: output.repeat(1, 2, 1, 1))
+    assert structure_key(a, (3, 8, 8)) != structure_key(b, (3, 8, 8))

@@ -140,6 +140,17 @@ def shrink_options(cfg: Config, roots: Dict[str, str], arch_specs: Dict[str, str
             for old, new in moved.items():
                 if value == old or value.startswith(old + '/'):
                     options[path] = new + value[len(old):]
+    # Two batches an epoch where training reads a stock dataset (the tiny ImageNet's 20
+    # images would be ten sandwich steps of a paper supernet); a split into weight and
+    # architecture halves keeps the whole set so that neither half is empty.
+    path, dataset = 'train_dataloader.dataset', (plain.get('train_dataloader') or {}).get(
+        'dataset')
+    while isinstance(dataset, dict) and isinstance(dataset.get('dataset'), dict) \
+            and not dataset.get('type', '').endswith('SplitDataset'):
+        path, dataset = f'{path}.dataset', dataset['dataset']
+    if isinstance(dataset, dict) and not dataset.get('type', '').endswith('SplitDataset') \
+            and 'datasets' not in dataset:
+        options[f'{path}.indices'] = 4
     train_cfg = plain.get('train_cfg') or {}
     if 'max_iters' in train_cfg:
         options.update({'train_cfg.max_iters': 2})
@@ -155,12 +166,16 @@ def shrink_options(cfg: Config, roots: Dict[str, str], arch_specs: Dict[str, str
             options['train_cfg.arch_start'] = 0
     length = 2 if 'max_iters' in train_cfg else 1
     for path, value in _walk(plain.get('param_scheduler') or [], 'param_scheduler'):
-        # Warm-ups and later phases start and end inside the shrunk run, in their order.
-        if isinstance(value, dict) and isinstance(value.get('begin'), (int, float)) \
-                and value['begin'] >= length:
-            options[f'{path}.begin'] = length - 1
-        if isinstance(value, dict) and isinstance(value.get('end'), (int, float)) \
-                and value['end'] > length:
+        # A phase that starts in the run starts and ends inside its first training; a later
+        # phase takes the iteration or epoch the resumed training adds, so phases keep their
+        # order and never overlap (overlapping chained schedulers multiply their factors).
+        if not isinstance(value, dict):
+            continue
+        # (mmengine ends an open phase at the run's end, which would be its begin here).
+        begin, end = value.get('begin', 0), value.get('end')
+        if isinstance(begin, (int, float)) and begin >= length:
+            options.update({f'{path}.begin': length, f'{path}.end': length + 1})
+        elif isinstance(end, (int, float)) and end > length:
             options[f'{path}.end'] = length
     checkpoint = (plain.get('default_hooks') or {}).get('checkpoint')
     if checkpoint and 'interval' in checkpoint:
