@@ -35,3 +35,5 @@ model = dict(
     test_cfg=dict(mode='whole'))
 train_dataloader = dict(dataset=dict(dataset=dict(pipeline=color_pipeline)))
 train_cfg = dict(arch_dataloader=dict(dataset=dict(dataset=dict(pipeline=color_pipeline))))
+# The searched network's cost is counted on what it sees here: the lightness channel alone.
+search_cfg = dict(input_shape=(1, 224, 224))
