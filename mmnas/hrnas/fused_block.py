@@ -8,12 +8,16 @@ CPU busy. Concatenating the branches' hidden channels gives the same function wi
 expansion and one projection; BN is per channel, so one BN over the concatenated channels is
 the branches' BNs side by side (in training too), and the projection of the concatenation
 is the sum of the branch projections. In eval mode the BNs are folded into the
-convolutions from their current statistics on every call (exact, never stale).
+convolutions from their current weights and statistics (exact, never stale): without
+gradients the folded weights are kept until any of the weights or statistics they come from
+changes (a training step, a loaded checkpoint, a move to another device or dtype), so that
+inference runs only the convolutions, activations and the concatenation; with gradients they
+are folded on every call, so that the gradients reach the block's own weights.
 
 Checkpoints of either form load strictly into both: each block converts the other form's
 tensors on loading (concatenated or split along the hidden channels, exactly).
 """
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -88,6 +92,10 @@ class FusedSearchingBlock(nn.Module):
         self.act = build_activation_layer(act_cfg)
         self.residual, self.context = build_shortcut(type(self).__name__, in_channels,
                                                      out_channels, stride, context)
+        # The BN-folded convolutions of eval mode without gradients, and the versions of
+        # the tensors they were folded from.
+        self._folded: Optional[Tuple[Tensor, ...]] = None
+        self._folded_from: Optional[tuple] = None
         self._register_load_state_dict_pre_hook(self._from_plain_state)
 
     @property
@@ -115,33 +123,66 @@ class FusedSearchingBlock(nn.Module):
             isinstance(n, _BatchNorm) and n.track_running_stats
             for n in (self.expand_norm, self.dw_norm, self.out_norm))
 
-    def _depthwise(self, z: Tensor, scale: Optional[Tensor] = None,
-                   shift: Optional[Tensor] = None) -> Tensor:
-        """``DW_k`` on each kernel's channel slice of ``(N, H, H_in, W_in)``, optionally
-        scaled and shifted per channel (the folded BN_dw)."""
-        outs = []
-        start = 0
+    def _depthwise(self, z: Tensor, weights: Sequence[Tensor],
+                   biases: Union[Sequence[Tensor], Sequence[None]]) -> Tensor:
+        """``DW_k`` (weights ``weights[k]``, biases ``biases[k]``) on each kernel's channel
+        slice of ``(N, H, H_in, W_in)``."""
         parts = z.split(self._hidden, 1) if len(self._hidden) > 1 else (z, )
-        for conv, part, h in zip(self.dw_convs, parts, self._hidden):
-            weight, bias = conv.weight, None
-            if scale is not None:
-                weight = weight * scale[start:start + h, None, None, None]
-                bias = shift[start:start + h]
-            outs.append(F.conv2d(part, weight, bias, conv.stride, conv.padding, 1, h))
-            start += h
+        outs = [
+            F.conv2d(part, weight, bias, conv.stride, conv.padding, 1, conv.groups)
+            for conv, part, weight, bias in zip(self.dw_convs, parts, weights, biases)
+        ]
         return outs[0] if len(outs) == 1 else torch.cat(outs, 1)
+
+    def _fold(self) -> Tuple[Tensor, ...]:
+        """The convolutions with the BNs folded in: ``(W_e, b_e, W_p, b_p, DW_1, b_1, …)``."""
+        scale, shift = fold_batchnorm(self.expand_norm)
+        folded = [self.expand_conv.weight * scale[:, None, None, None], shift]
+        scale, shift = fold_batchnorm(self.out_norm)
+        folded += [self.project_conv.weight * scale[:, None, None, None], shift]
+        scale, shift = fold_batchnorm(self.dw_norm)
+        for conv, s, b in zip(self.dw_convs, scale.split(self._hidden),
+                              shift.split(self._hidden)):
+            folded += [conv.weight * s[:, None, None, None], b]
+        return tuple(folded)
+
+    def _fold_sources(self):
+        """The tensors that :meth:`_fold` reads."""
+        yield self.expand_conv.weight
+        yield self.project_conv.weight
+        for conv in self.dw_convs:
+            yield conv.weight
+        for norm in (self.expand_norm, self.dw_norm, self.out_norm):
+            yield from (t for t in (norm.weight, norm.bias, norm.running_mean,
+                                    norm.running_var) if t is not None)
+
+    def _folded_weights(self) -> Tuple[Tensor, ...]:
+        """:meth:`_fold`, kept between calls without gradients while the weights and
+        statistics it comes from are the same tensors at the same versions."""
+        if torch.is_grad_enabled():
+            return self._fold()
+        sources = tuple((t.data_ptr(), t.dtype, t.device, t._version)
+                        for t in self._fold_sources())
+        if self._folded is None or self._folded_from != sources:
+            self._folded, self._folded_from = self._fold(), sources
+        return self._folded
+
+    def train(self, mode: bool = True) -> 'FusedSearchingBlock':
+        if mode:
+            self._folded = self._folded_from = None
+        return super().train(mode)
 
     def _branches(self, x: Tensor) -> Tensor:
         """``BN_out(W_p d)`` (N, C_out, H_in/s, W_in/s)."""
         if not self._folds():
             z = self.act(self.expand_norm(self.expand_conv(x)))
-            d = self.act(self.dw_norm(self._depthwise(z)))
+            d = self.act(self.dw_norm(self._depthwise(
+                z, [conv.weight for conv in self.dw_convs], [None] * len(self.dw_convs))))
             return self.out_norm(self.project_conv(d))
-        scale, shift = fold_batchnorm(self.expand_norm)
-        z = self.act(F.conv2d(x, self.expand_conv.weight * scale[:, None, None, None], shift))
-        d = self.act(self._depthwise(z, *fold_batchnorm(self.dw_norm)))
-        scale, shift = fold_batchnorm(self.out_norm)
-        return F.conv2d(d, self.project_conv.weight * scale[:, None, None, None], shift)
+        w_e, b_e, w_p, b_p, *depthwise = self._folded_weights()
+        z = self.act(F.conv2d(x, w_e, b_e))
+        d = self.act(self._depthwise(z, depthwise[0::2], depthwise[1::2]))
+        return F.conv2d(d, w_p, b_p)
 
     def forward(self, x: Tensor) -> Tensor:
         if self.residual is not None:

@@ -77,6 +77,43 @@ def test_fused_block_gradients_equal_the_plain_ones():
         torch.testing.assert_close(grads.get_parameter(name), param.grad, rtol=0, atol=1e-5)
 
 
+def test_folded_weights_are_kept_until_the_weights_change():
+    """Eval without gradients reuses the BN-folded convolutions; an optimizer step, a loaded
+    checkpoint or a training pass (new statistics) makes it fold the new weights."""
+    torch.manual_seed(0)
+    args = (8, 8, 1, (3, 5, 7), (4, 0, 6))
+    plain, fused = SearchingBlock(*args), FusedSearchingBlock(*args)
+    randomise_norms(plain)
+    fused.load_state_dict(plain.state_dict(), strict=True)
+    x = torch.randn(2, 8, 9, 10).contiguous(memory_format=torch.channels_last)
+
+    def check_equal():
+        plain.eval()
+        fused.eval()
+        with torch.no_grad():
+            torch.testing.assert_close(fused(x), plain(x), rtol=0, atol=1e-5)
+
+    check_equal()
+    folded = fused._folded
+    check_equal()
+    assert fused._folded is folded
+    # Eval mode with gradients folds on the fly: the block's own weights get the gradients.
+    optimizer = torch.optim.SGD(fused.parameters(), lr=0.1)
+    fused(x).square().mean().backward()
+    assert fused.dw_convs[1].weight.grad.abs().sum() > 0
+    assert fused.dw_norm.weight.grad.abs().sum() > 0
+    optimizer.step()
+    plain.load_state_dict(fused.state_dict(), strict=True)
+    check_equal()
+    randomise_norms(plain)
+    fused.load_state_dict(plain.state_dict(), strict=True)
+    check_equal()
+    fused.train()
+    plain.train()
+    torch.testing.assert_close(fused(x), plain(x), rtol=0, atol=1e-5)
+    check_equal()
+
+
 def searched_pair():
     """A searched network (kernels removed, odd widths, a transformer removed) in plain and
     fused form with the same weights."""
