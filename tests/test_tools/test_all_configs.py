@@ -3,7 +3,7 @@
 For each config: ``tools/train.py`` → ``tools/test.py`` (where the config tests) →
 ``tools/train.py --resume`` → ``tools/search.py`` (where it has a ``search_cfg``), on the tiny
 datasets. The config is shrunk only by ``--cfg-options`` computed from the config itself: data
-roots moved to the tiny datasets, one or two iterations or epochs, batches of two, inputs
+roots moved to the tiny datasets, one or two iterations or epochs, batches of at most two, inputs
 scaled down by a power of two to a crop of about 48 to 96 pixels, or by less where the network
 cannot take inputs that small (the first training then fails with a RuntimeError and is run
 again at the next power of two up, at worst at the config's own size). Its model, evaluator,
@@ -120,7 +120,10 @@ def shrink_options(cfg: Config, roots: Dict[str, str], arch_specs: Dict[str, str
     moved: Dict[str, str] = {}
     for loader in _dataloader_paths(plain):
         node = _get(plain, loader)
-        options.update({f'{loader}.batch_size': 2, f'{loader}.num_workers': 0})
+        # At most two: a loader of one (mmseg's validation on images of different sizes)
+        # stays one.
+        options.update({f'{loader}.batch_size': min(node.get('batch_size', 2), 2),
+                        f'{loader}.num_workers': 0})
         if 'persistent_workers' in node:
             options[f'{loader}.persistent_workers'] = False
         for path, value in _walk(node, loader):
