@@ -16,7 +16,8 @@ covered without touching this file.
 The sweep takes longer than the test suite's budget, so it is marked ``config_sweep`` and runs
 on its own. Measured on 2 cores (2026-12-02): a fixed child network (AttentiveNAS A0–A6,
 DenseNAS R1–R3, the BigNAS and DenseNAS retrains) takes 7–9 s, a BigNAS supernet 21 s, a
-DenseNAS search 72 s, the BigNAS FPN supernet on Cityscapes 138 s, an HR-NAS paper supernet
+BigNAS search 50–58 s (205 s before its grid was cut to the range's ends), a DenseNAS search
+72 s, the BigNAS FPN supernet on Cityscapes 138 s, an HR-NAS paper supernet
 about two minutes under cProfile. Of an HR-NAS supernet's run, 30% is jit traces of the paper
 supernet for its FLOPs (five per config: channel prices, logged cost, supernet and searched
 cost at export), 19% checkpoint saving and weights-only loading, 11% the optimizer
