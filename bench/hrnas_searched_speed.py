@@ -6,7 +6,8 @@ segmentation head, expansion 1, to 90 channels) with plain BN, and a searched ne
 as progressive shrinking leaves one: every kernel of every searching block keeps a random
 share of its hidden channels (odd widths included) or is removed, every transformer keeps
 some tokens or is removed, at about a quarter of the supernet's FLOPs (``--keep`` sets the
-mean share). Timed in the same run, interleaved step by step so that all see the same load:
+mean share). Timed in the same run, interleaved round by round so that all see the same load
+(each network's first step of a round untimed, :func:`timed`):
 
 - ``supernet``: the plain network being searched (:class:`~mmnas.hrnas.SearchingBlock`);
 - ``searched plain``: the searched widths in the same plain blocks;
@@ -96,9 +97,16 @@ def infer(net: nn.Module, x: Tensor) -> float:
 
 
 def timed(nets, fn, inputs, warmup: int, steps: int):
+    """Median seconds of ``fn(net, *inputs)`` per network. Rounds interleave the networks so
+    that all see the same load; in each round a network first runs one untimed step, since
+    the first step after another network's pays for the memory that one freed (the
+    allocator hands it back to the system, and the next step faults it in again: 0.3 s of a
+    searched network's 0.27 s step), which a training run, one network step after step,
+    never pays."""
     times = {name: [] for name in nets}
     for i in range(warmup + steps):
         for name, net in nets.items():
+            fn(net, *inputs)
             seconds = fn(net, *inputs)
             if i >= warmup:
                 times[name].append(seconds)
