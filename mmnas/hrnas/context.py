@@ -6,14 +6,15 @@ paper's choice; squeeze-and-excitation (the shared
 :class:`~mmnas.models.layers.SqueezeExcitation`: ReLU, sigmoid gate, a quarter of C) and mmcv's
 ``NonLocal2d`` are its baselines in HR-NAS supp. Table 2.
 """
-from typing import List
+from typing import Iterator, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
 from torch import Tensor, nn
 
-from mmnas.models.ops import ParamSlice, select_batchnorm, select_conv2d
+from mmnas.models.ops import (FoldedWeights, ParamSlice, fold_batchnorm, folds_batchnorm,
+                              select_batchnorm, select_conv2d)
 from mmnas.registry import MODELS
 from mmnas.utils.config_check import ConfigError
 
@@ -25,6 +26,36 @@ def _standardised_grid(size: int) -> Tensor:
     coords = (coords - coords.mean()) / coords.std(unbiased=False).clamp_min(1e-6)
     y, x = torch.meshgrid(coords, coords, indexing='ij')
     return torch.stack([x, y]).unsqueeze(0)
+
+
+def _memory_format(x: Tensor) -> torch.memory_format:
+    """The layout of a 4-d map: a small map made to match it before it is resized and added
+    (an addition of two layouts runs about ten times slower than of one)."""
+    if x.is_contiguous() or not x.is_contiguous(memory_format=torch.channels_last):
+        return torch.contiguous_format
+    return torch.channels_last
+
+
+def _layer_norm(x: Tensor, norm: nn.LayerNorm) -> Tensor:
+    return F.layer_norm(x, norm.normalized_shape, norm.weight, norm.bias, norm.eps)
+
+
+def _feed_forward(x: Tensor, first: nn.Linear, second: nn.Linear) -> Tensor:
+    """``W_2 relu(W_1 x)`` (eval, no dropout; built without biases):
+    ``(N, L, d) → (N, L, d)``."""
+    return F.linear(F.relu_(F.linear(x, first.weight)), second.weight)
+
+
+def _attend(queries: Tensor, keys: Tensor, values: Tensor,
+            attn: nn.MultiheadAttention) -> Tensor:
+    """The rest of ``attn`` (eval, no dropout; built without biases) from its projected
+    queries ``(N, L, d)``, keys and values ``(N, S, d)``: scaled dot-product attention per
+    head, then the output projection. ``→ (N, L, d)``."""
+    def heads(t: Tensor) -> Tensor:
+        return t.unflatten(-1, (attn.num_heads, -1)).transpose(1, 2)
+
+    out = F.scaled_dot_product_attention(heads(queries), heads(keys), heads(values))
+    return F.linear(out.transpose(1, 2).flatten(2), attn.out_proj.weight)
 
 
 class TokenDecoderLayer(nn.Module):
@@ -79,8 +110,13 @@ class LightweightTransformer(nn.Module):
         num_heads: attention heads.
         dropout: dropout inside encoder and decoder.
         norm_cfg: the two BNs.
+        fold_eval: in eval mode, run the same function in folded form
+            (:meth:`_forward_eval`): both BNs folded into the projections, the positional
+            channels into a constant token bias, the decoder's query projection computed
+            once; the form of searched networks for deployment. The supernet keeps the plain
+            form, whose FLOPs count includes the BNs as the released code counts them.
 
-    Shape: ``(N, C, H, W) → (N, C, H, W)``.
+    Shape: ``(N, C, H, W) → (N, C, H, W)``, in the memory format of the input.
     """
 
     def __init__(self,
@@ -91,7 +127,8 @@ class LightweightTransformer(nn.Module):
                  use_decoder: bool = True,
                  num_heads: int = 1,
                  dropout: float = 0.1,
-                 norm_cfg: dict = dict(type='BN')) -> None:
+                 norm_cfg: dict = dict(type='BN'),
+                 fold_eval: bool = False) -> None:
         super().__init__()
         if tokens not in ('channel', 'spatial'):
             raise ConfigError(f"LightweightTransformer: tokens must be 'channel' or 'spatial', "
@@ -118,6 +155,8 @@ class LightweightTransformer(nn.Module):
             self.decoder = None
         self.output_proj = nn.Conv2d(num_tokens, in_channels, 1, bias=False)
         self.output_norm = build_norm_layer(norm_cfg, in_channels)[1]
+        self.fold_eval = fold_eval
+        self._folded = FoldedWeights()
         self._reset_parameters()
 
     def _reset_parameters(self) -> None:
@@ -159,7 +198,14 @@ class LightweightTransformer(nn.Module):
         self.num_tokens = len(keep)
         return slices
 
+    def train(self, mode: bool = True) -> 'LightweightTransformer':
+        if mode:
+            self._folded.clear()
+        return super().train(mode)
+
     def forward(self, x: Tensor) -> Tensor:
+        if self.fold_eval and folds_batchnorm(self.token_norm, self.output_norm):
+            return self._forward_eval(x)
         n, _, h, w = x.shape
         s = self.proj_size
         feat = F.interpolate(x, (s, s), mode='bilinear', align_corners=False)
@@ -174,4 +220,60 @@ class LightweightTransformer(nn.Module):
         if self.tokens == 'spatial':
             seq = seq.transpose(1, 2)
         feat = self.output_norm(self.output_proj(seq.reshape(n, self.num_tokens, s, s)))
-        return x + F.interpolate(feat, (h, w), mode='bilinear', align_corners=False)
+        return x + self._resize_as(feat, x)
+
+    @staticmethod
+    def _resize_as(feat: Tensor, x: Tensor) -> Tensor:
+        """``(N, C, s, s)`` bilinearly resized to the size and memory format of ``x``."""
+        feat = feat.contiguous(memory_format=_memory_format(x))
+        return F.interpolate(feat, x.shape[2:], mode='bilinear', align_corners=False)
+
+    def _fold(self) -> Tuple[Tensor, ...]:
+        """``(W_x, B, W_o, b_o[, Q])``: the input projection of the map's C channels
+        ``(n, C, 1, 1)`` and the token bias ``(n, s, s)`` it adds (positional channels and
+        token BN folded in), the output projection ``(C, n, 1, 1)`` and bias ``(C,)`` with the
+        output BN folded in, and with a decoder its projected queries ``(L, d)``."""
+        c = self.in_channels
+        scale, shift = fold_batchnorm(self.token_norm)
+        w_in = self.input_proj.weight[:, :, 0, 0] * scale[:, None]  # (n, C + 2)
+        token_bias = torch.einsum('tp,pij->tij', w_in[:, c:], self.pos[0]) + shift[:, None, None]
+        scale, shift = fold_batchnorm(self.output_norm)
+        folded = [w_in[:, :c, None, None], token_bias,
+                  self.output_proj.weight * scale[:, None, None, None], shift]
+        if self.decoder is not None:
+            attn = self.decoder.cross_attn
+            folded.append(F.linear(self.queries, attn.in_proj_weight[:attn.embed_dim]))
+        return tuple(folded)
+
+    def _fold_sources(self) -> Iterator[Tensor]:
+        """The tensors that :meth:`_fold` reads."""
+        yield from (self.input_proj.weight, self.output_proj.weight, self.pos)
+        for norm in (self.token_norm, self.output_norm):
+            yield from (t for t in (norm.weight, norm.bias, norm.running_mean,
+                                    norm.running_var) if t is not None)
+        if self.decoder is not None:
+            yield from (self.queries, self.decoder.cross_attn.in_proj_weight)
+
+    def _forward_eval(self, x: Tensor) -> Tensor:
+        """:meth:`forward` in eval mode with the folded tensors of :meth:`_fold`."""
+        n = x.shape[0]
+        s = self.proj_size
+        w_x, token_bias, w_out, b_out, *queries = self._folded(self._fold, self._fold_sources())
+        feat = F.interpolate(x, (s, s), mode='bilinear', align_corners=False)
+        seq = (F.conv2d(feat, w_x) + token_bias).flatten(2)  # (N, n, s²)
+        if self.tokens == 'spatial':
+            seq = seq.transpose(1, 2)
+        enc = self.encoder
+        q, k, v = F.linear(seq, enc.self_attn.in_proj_weight).chunk(3, dim=-1)
+        seq = _layer_norm(seq + _attend(q, k, v, enc.self_attn), enc.norm1)
+        seq = _layer_norm(seq + _feed_forward(seq, enc.linear1, enc.linear2), enc.norm2)
+        if self.decoder is not None:
+            dec = self.decoder
+            attn = dec.cross_attn
+            k, v = F.linear(seq, attn.in_proj_weight[attn.embed_dim:]).chunk(2, dim=-1)
+            seq = _layer_norm(seq + _attend(queries[0].expand(n, -1, -1), k, v, attn), dec.norm1)
+            seq = _layer_norm(seq + _feed_forward(seq, dec.ffn[0], dec.ffn[3]), dec.norm2)
+        if self.tokens == 'spatial':
+            seq = seq.transpose(1, 2)
+        feat = F.conv2d(seq.reshape(n, self.num_tokens, s, s), w_out, b_out)
+        return x + self._resize_as(feat, x)

@@ -17,28 +17,18 @@ are folded on every call, so that the gradients reach the block's own weights.
 Checkpoints of either form load strictly into both: each block converts the other form's
 tensors on loading (concatenated or split along the hidden channels, exactly).
 """
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
-from mmcv.cnn import build_activation_layer, build_norm_layer
+from mmcv.cnn import build_norm_layer
 from torch import Tensor, nn
-from torch.nn.modules.batchnorm import _BatchNorm
 
+from mmnas.models.layers import build_inplace_activation
+from mmnas.models.ops import FoldedWeights, fold_batchnorm, folds_batchnorm
 from mmnas.utils.config_check import ConfigError
+from .context import LightweightTransformer
 from .searching_block import FUSED_LAYERS, build_shortcut
-
-
-def fold_batchnorm(norm: _BatchNorm) -> Tuple[Tensor, Tensor]:
-    """``(scale, shift)`` with ``norm(x) = scale·x + shift`` per channel in eval mode, both
-    ``(C,)``."""
-    scale = torch.rsqrt(norm.running_var + norm.eps)
-    if norm.weight is not None:
-        scale = scale * norm.weight
-    shift = -norm.running_mean * scale
-    if norm.bias is not None:
-        shift = shift + norm.bias
-    return scale, shift
 
 
 class FusedSearchingBlock(nn.Module):
@@ -89,13 +79,13 @@ class FusedSearchingBlock(nn.Module):
         else:
             self.expand_conv = self.expand_norm = self.dw_convs = None
             self.dw_norm = self.project_conv = self.out_norm = None
-        self.act = build_activation_layer(act_cfg)
+        # In place: it only ever sees a norm's or a convolution's fresh output.
+        self.act = build_inplace_activation(act_cfg)
         self.residual, self.context = build_shortcut(type(self).__name__, in_channels,
                                                      out_channels, stride, context)
-        # The BN-folded convolutions of eval mode without gradients, and the versions of
-        # the tensors they were folded from.
-        self._folded: Optional[Tuple[Tensor, ...]] = None
-        self._folded_from: Optional[tuple] = None
+        if isinstance(self.context, LightweightTransformer):
+            self.context.fold_eval = True
+        self._folded = FoldedWeights()
         self._register_load_state_dict_pre_hook(self._from_plain_state)
 
     @property
@@ -119,9 +109,8 @@ class FusedSearchingBlock(nn.Module):
         return [alive.get(k, 0) for k in kernel_sizes]
 
     def _folds(self) -> bool:
-        return not self.training and all(
-            isinstance(n, _BatchNorm) and n.track_running_stats
-            for n in (self.expand_norm, self.dw_norm, self.out_norm))
+        return not self.training and folds_batchnorm(self.expand_norm, self.dw_norm,
+                                                     self.out_norm)
 
     def _depthwise(self, z: Tensor, weights: Sequence[Tensor],
                    biases: Union[Sequence[Tensor], Sequence[None]]) -> Tensor:
@@ -146,7 +135,7 @@ class FusedSearchingBlock(nn.Module):
             folded += [conv.weight * s[:, None, None, None], b]
         return tuple(folded)
 
-    def _fold_sources(self):
+    def _fold_sources(self) -> Iterator[Tensor]:
         """The tensors that :meth:`_fold` reads."""
         yield self.expand_conv.weight
         yield self.project_conv.weight
@@ -156,20 +145,9 @@ class FusedSearchingBlock(nn.Module):
             yield from (t for t in (norm.weight, norm.bias, norm.running_mean,
                                     norm.running_var) if t is not None)
 
-    def _folded_weights(self) -> Tuple[Tensor, ...]:
-        """:meth:`_fold`, kept between calls without gradients while the weights and
-        statistics it comes from are the same tensors at the same versions."""
-        if torch.is_grad_enabled():
-            return self._fold()
-        sources = tuple((t.data_ptr(), t.dtype, t.device, t._version)
-                        for t in self._fold_sources())
-        if self._folded is None or self._folded_from != sources:
-            self._folded, self._folded_from = self._fold(), sources
-        return self._folded
-
     def train(self, mode: bool = True) -> 'FusedSearchingBlock':
         if mode:
-            self._folded = self._folded_from = None
+            self._folded.clear()
         return super().train(mode)
 
     def _branches(self, x: Tensor) -> Tensor:
@@ -179,7 +157,7 @@ class FusedSearchingBlock(nn.Module):
             d = self.act(self.dw_norm(self._depthwise(
                 z, [conv.weight for conv in self.dw_convs], [None] * len(self.dw_convs))))
             return self.out_norm(self.project_conv(d))
-        w_e, b_e, w_p, b_p, *depthwise = self._folded_weights()
+        w_e, b_e, w_p, b_p, *depthwise = self._folded(self._fold, self._fold_sources())
         z = self.act(F.conv2d(x, w_e, b_e))
         d = self.act(self._depthwise(z, depthwise[0::2], depthwise[1::2]))
         return F.conv2d(d, w_p, b_p)

@@ -8,9 +8,10 @@ import math
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
-from mmcv.cnn import build_activation_layer, build_norm_layer
+from mmcv.cnn import build_norm_layer
 from torch import Tensor, nn
 
+from mmnas.models.layers import build_inplace_activation
 from mmnas.models.ops import ParamSlice, select_batchnorm, select_conv2d
 from mmnas.registry import MODELS
 from mmnas.utils.config_check import ConfigError
@@ -66,7 +67,8 @@ class KernelBranch(nn.Module):
                                  kernel_size // 2, groups=hidden_channels, bias=False)
         self.dw_norm = build_norm_layer(norm_cfg, hidden_channels)[1]
         self.project_conv = nn.Conv2d(hidden_channels, out_channels, 1, bias=False)
-        self.act = build_activation_layer(act_cfg)
+        # In place: it only ever sees a norm's fresh output.
+        self.act = build_inplace_activation(act_cfg)
 
     @property
     def hidden_channels(self) -> int:

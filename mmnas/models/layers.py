@@ -1,5 +1,6 @@
 """Building blocks shared by the methods' networks (as timm's ``layers``): one
-convolution-norm-activation, one squeeze-and-excitation and one static inverted residual.
+convolution-norm-activation, one squeeze-and-excitation, one static inverted residual and
+the in-place activation they use after a norm.
 
 These are the fixed-shape blocks; the elastic (sliced) ones are
 :mod:`mmnas.models.ops.elastic_bricks` and the prunable ones live with their methods.
@@ -17,6 +18,22 @@ from torch import Tensor, nn
 from mmnas.registry import MODELS
 from mmnas.utils.config_check import ConfigError
 from .ops import SE_GATES
+
+
+#: mmcv activations that take no ``inplace`` argument (the list mmcv's ``ConvModule`` keeps).
+_NO_INPLACE = ('Tanh', 'PReLU', 'Sigmoid', 'HSigmoid', 'Swish', 'GELU')
+
+
+def build_inplace_activation(act_cfg: dict) -> nn.Module:
+    """mmcv's activation of ``act_cfg``, in place where its type can be (as ``ConvModule``
+    builds it) unless ``act_cfg`` says otherwise: no second tensor per activation, which on a
+    CPU costs as much time as the activation itself. Use it only where the input is a fresh
+    tensor that nothing else reads (a norm's or a convolution's output)."""
+    cfg = dict(act_cfg)
+    kind = cfg['type'] if isinstance(cfg['type'], str) else cfg['type'].__name__
+    if kind not in _NO_INPLACE:
+        cfg.setdefault('inplace', True)
+    return build_activation_layer(cfg)
 
 
 class ConvBNAct(ConvModule):

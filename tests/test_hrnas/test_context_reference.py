@@ -76,27 +76,74 @@ def _randomise_norms(module):
             m.bias.data.uniform_(-0.5, 0.5)
 
 
+@pytest.mark.parametrize('fold_eval', [False, True])
 @pytest.mark.parametrize('proj_size, tokens, use_decoder, num_heads', [
     (2, 'channel', True, 1), (4, 'channel', True, 1), (8, 'channel', True, 1),
     (16, 'channel', True, 1), (8, 'channel', False, 1), (8, 'spatial', False, 1),
     (8, 'spatial', True, 1), (8, 'channel', True, 2),
 ])
-def test_transformer_matches_reference(proj_size, tokens, use_decoder, num_heads):
+def test_transformer_matches_reference(proj_size, tokens, use_decoder, num_heads, fold_eval):
     torch.manual_seed(0)
     t = LightweightTransformer(12, num_tokens=8, proj_size=proj_size, tokens=tokens,
-                               use_decoder=use_decoder, num_heads=num_heads)
+                               use_decoder=use_decoder, num_heads=num_heads,
+                               fold_eval=fold_eval)
     _randomise_norms(t)
     t.eval()
     x = torch.randn(2, 12, 13, 11)
     with torch.no_grad():
         out = t(x)
         torch.testing.assert_close(out, reference_transformer(t, x), rtol=1e-4, atol=1e-4)
+    assert (t._folded.kept is not None) == fold_eval
     dim, length = (proj_size**2, 8) if tokens == 'channel' else (8, proj_size**2)
     assert t.encoder.self_attn.embed_dim == dim
     assert (t.queries is None) == (not use_decoder)
     if use_decoder:
         assert t.queries.shape == (length, dim)
     assert out.shape == x.shape and not torch.allclose(out, x)
+
+
+@pytest.mark.parametrize('fold_eval', [False, True])
+def test_transformer_keeps_the_memory_format(fold_eval):
+    """A channels-last map comes out channels-last (an addition of two layouts is slow)."""
+    t = LightweightTransformer(12, num_tokens=4, proj_size=4, fold_eval=fold_eval).eval()
+    x = torch.randn(2, 12, 9, 7)
+    with torch.no_grad():
+        for fmt in (torch.channels_last, torch.contiguous_format):
+            out = t(x.contiguous(memory_format=fmt))
+            assert out.is_contiguous(memory_format=fmt)
+            torch.testing.assert_close(out, reference_transformer(t, x), rtol=1e-4, atol=1e-4)
+
+
+def test_folded_transformer_trains_and_refolds():
+    """The folded form has the plain form's gradients in eval mode, folds again after an
+    optimizer step or a loaded checkpoint, and keeps its folded tensors otherwise."""
+    torch.manual_seed(0)
+    plain = LightweightTransformer(12, num_tokens=4, proj_size=4, dropout=0.0)
+    folded = LightweightTransformer(12, num_tokens=4, proj_size=4, dropout=0.0, fold_eval=True)
+    _randomise_norms(plain)
+    folded.load_state_dict(plain.state_dict())
+    plain.eval()
+    folded.eval()
+    x = torch.randn(2, 12, 9, 7)
+    for net in (plain, folded):
+        net(x).square().mean().backward()
+    for (name, p), q in zip(plain.named_parameters(), folded.parameters()):
+        torch.testing.assert_close(q.grad, p.grad, rtol=1e-4, atol=1e-6, msg=name)
+    assert folded._folded.kept is None  # with gradients nothing is kept
+    with torch.no_grad():
+        folded(x)
+        kept = folded._folded.kept
+        folded(x)
+        assert folded._folded.kept is kept
+    torch.optim.SGD(folded.parameters(), lr=0.5).step()
+    with torch.no_grad():
+        torch.testing.assert_close(folded(x), reference_transformer(folded, x), rtol=1e-4,
+                                   atol=1e-4)
+        assert folded._folded.kept is not kept
+        folded.load_state_dict(plain.state_dict())
+        torch.testing.assert_close(folded(x), plain(x), rtol=1e-4, atol=1e-4)
+    folded.train()
+    assert folded._folded.kept is None
 
 
 def reference_non_local(block, x):

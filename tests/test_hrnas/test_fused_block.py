@@ -94,9 +94,9 @@ def test_folded_weights_are_kept_until_the_weights_change():
             torch.testing.assert_close(fused(x), plain(x), rtol=0, atol=1e-5)
 
     check_equal()
-    folded = fused._folded
+    folded = fused._folded.kept
     check_equal()
-    assert fused._folded is folded
+    assert fused._folded.kept is folded
     # Eval mode with gradients folds on the fly: the block's own weights get the gradients.
     optimizer = torch.optim.SGD(fused.parameters(), lr=0.1)
     fused(x).square().mean().backward()
@@ -145,7 +145,8 @@ def test_fused_network_equals_the_plain_one_and_costs_its_flops():
         for a, b in zip(plain(x), fused(x)):
             torch.testing.assert_close(b, a, rtol=0, atol=1e-5)
     # No FLOPs added: the same multiply-adds; the whole count is the plain one's less
-    # exactly the block BNs that eval mode folds into the convolutions.
+    # exactly the BNs that eval mode folds into the convolutions: the blocks' and their
+    # transformers'.
     shape = (3, 32, 32)
     assert count_multiply_adds(fused, shape) == count_multiply_adds(plain, shape)
     per_module = module_flops(plain, shape)
@@ -154,6 +155,8 @@ def test_fused_network_equals_the_plain_one_and_costs_its_flops():
                  for i in range(len(block.branches)) for norm in ('expand_norm', 'dw_norm'))
     folded += sum(per_module[f'{name}.out_norm'] for name, block in plain.searching_blocks()
                   if block.branches)
+    folded += sum(per_module[f'{name}.context.{norm}'] for name, block in plain.searching_blocks()
+                  if block.context is not None for norm in ('token_norm', 'output_norm'))
     assert folded > 0
     assert count_complexity(fused, shape)['flops'] == \
         count_complexity(plain, shape)['flops'] - folded

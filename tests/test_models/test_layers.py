@@ -6,7 +6,8 @@ from mmcv.cnn import ConvModule
 from mmpretrain.models.utils import InvertedResidual as MMPretrainInvertedResidual
 from mmpretrain.models.utils import SELayer, make_divisible
 
-from mmnas.models.layers import ConvBNAct, InvertedResidual, SqueezeExcitation, squeeze_channels
+from mmnas.models.layers import (ConvBNAct, InvertedResidual, SqueezeExcitation,
+                                 build_inplace_activation, squeeze_channels)
 from mmnas.utils.config_check import ConfigError
 
 
@@ -120,3 +121,19 @@ def test_inverted_residual_with_se_and_drop_path():
     torch.testing.assert_close(block(x), expected)
     block.train()
     assert block(x).shape == x.shape
+
+
+@pytest.mark.parametrize('act_cfg, inplace', [
+    (dict(type='ReLU'), True), (dict(type='ReLU6'), True), (dict(type='HSwish'), True),
+    (dict(type='ReLU', inplace=False), False), (dict(type='Sigmoid'), False),
+    (dict(type='GELU'), False), (dict(type=torch.nn.ReLU), True),
+])
+def test_inplace_activation_is_mmcv_activation_in_place(act_cfg, inplace):
+    """In place where the type allows and the config does not say otherwise; the same
+    values as the activation that copies."""
+    act = build_inplace_activation(act_cfg)
+    x = torch.randn(2, 3, 4, 4)
+    expected = type(act)()(x.clone())
+    out = act(x)
+    torch.testing.assert_close(out, expected)
+    assert (out.data_ptr() == x.data_ptr()) == inplace
