@@ -122,3 +122,20 @@ def call_tool(name: str, *args) -> int:
 def run_tool():
     """:func:`call_tool`, for tests and fixtures of any scope."""
     return call_tool
+
+
+@pytest.fixture
+def flop_traces(monkeypatch) -> list:
+    """Every jit trace the FLOPs counter makes from now on, as ``(class name, (C, H, W))``;
+    no counts are kept from before."""
+    from mmnas.cost import complexity
+    traces = []
+    trace = complexity._trace
+
+    def recorded(model, input_shape, submodules=()):
+        traces.append((type(model).__name__, tuple(input_shape)))
+        return trace(model, input_shape, submodules)
+
+    monkeypatch.setattr(complexity, '_cache', type(complexity._cache)())
+    monkeypatch.setattr(complexity, '_trace', recorded)
+    return traces

@@ -9,17 +9,21 @@ Tracing a paper supernet takes seconds, and a run counts the same network severa
 hook's penalty weights and its logged cost, the supernet and the searched network it equals
 before any cut, a search after its training in one process). The counts of one trace are kept
 per network structure (:func:`structure_key`: every module's type, attributes and parameter and
-buffer shapes) and input shape, so a network is traced again only when it has changed.
+buffer shapes) and input shape, so a network is traced again only when it has changed; the
+counts of a part of it (``count_complexity(..., submodules=('backbone',))``) are kept as that
+part's own, so that counting the part alone, or a network built alike, traces nothing.
 """
 import hashlib
 from collections import OrderedDict
 from contextlib import contextmanager
-from typing import Any, Dict, Hashable, Iterator, List, Sequence, Tuple
+from types import MethodType
+from typing import Any, Dict, Hashable, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 from mmengine.analysis import FlopAnalyzer, parameter_count
 from mmengine.analysis.jit_handles import get_shape
+from mmengine.model.utils import _BatchNormXd
 from torch import nn
 
 
@@ -61,13 +65,20 @@ def _flop_analyzer(model: nn.Module, input_shape: Sequence[int]) -> Iterator[Flo
 #: Module attributes that are not its structure: the registries whose contents are keyed
 #: separately (children, parameters and buffer shapes), the train/eval flag (counting is in
 #: eval mode) and mmengine's initialisation record (a network counts the same before and
-#: after ``init_weights``).
+#: after ``init_weights``). A class names more in its own ``not_structure`` (attributes read
+#: only while it builds its children, such as HR-NAS's ``_arch``, whose result is keyed).
 _NOT_STRUCTURE = frozenset(
     {'_modules', '_parameters', '_buffers', 'training', '_is_init', 'init_cfg',
      '_params_init_info'})
-#: Networks whose counts are kept, most recent last.
+#: What a SyncBN has that the mmengine ``BatchNormXd`` a runner reverts it to has not.
+_SYNC_BN_ONLY = frozenset({'process_group'})
+#: ``(C, H, W)``.
+Shape = Tuple[int, ...]
+#: Networks whose counts are kept, most recent last: FLOPs per module path and the
+#: ``(C, H, W)`` input of the submodules whose counts were asked for (:func:`_trace`).
 _CACHE_SIZE = 32
-_cache: 'OrderedDict[Hashable, Dict[str, int]]' = OrderedDict()
+_cache: 'OrderedDict[Hashable, Tuple[Dict[str, int], Dict[str, Optional[Shape]]]]' = \
+    OrderedDict()
 
 
 def _plain(value: Any, depth: int = 0) -> Hashable:
@@ -92,6 +103,13 @@ def _plain(value: Any, depth: int = 0) -> Hashable:
             (_plain(k, depth + 1), _plain(v, depth + 1)) for k, v in value.items())
     if isinstance(value, nn.Module):  # a module held outside ``_modules``: its layout
         return 'module', type(value).__qualname__, repr(value)
+    if isinstance(value, MethodType):
+        # A method hook: its function and its owner's state, not the owner's address. A
+        # module owning it is keyed where it sits in the network.
+        owner = value.__self__
+        return ('method', value.__func__.__module__, value.__func__.__qualname__,
+                type(owner).__qualname__ if isinstance(owner, nn.Module) else
+                _plain(owner, depth + 1))
     if depth < 3 and type(value).__repr__ is object.__repr__ and hasattr(value, '__dict__'):
         return type(value).__qualname__, _plain(vars(value), depth + 1)
     return type(value).__qualname__, repr(value)
@@ -100,15 +118,26 @@ def _plain(value: Any, depth: int = 0) -> Hashable:
 def structure_key(model: nn.Module, input_shape: Sequence[int]) -> Tuple:
     """What the FLOPs of ``model`` on a ``(C, H, W)`` input depend on: for every submodule its
     path, class, attributes (hyper-parameters, active choices, hooks) and the shapes and
-    dtypes of its parameters and buffers, whose values a count does not depend on."""
+    dtypes of its parameters and buffers, whose values a count does not depend on.
+
+    Equal for what counts the same: a SyncBN and the BatchNormXd a runner without
+    distribution reverts it to (a network built afresh from a SyncBN config and the runner's),
+    a child set to ``None`` (a cut) and an attribute ``None`` (a build without it), and
+    attributes a class names in ``not_structure``.
+    """
     parts: List[Hashable] = [tuple(int(s) for s in input_shape)]
     for name, module in model.named_modules(remove_duplicate=False):
         cls = type(module)
+        skip = _NOT_STRUCTURE.union(getattr(cls, 'not_structure', ()))
+        if isinstance(module, nn.SyncBatchNorm):  # eval mode: the same batch_norm op
+            cls, skip = _BatchNormXd, skip | _SYNC_BN_ONLY
+        values = {k: v for k, v in vars(module).items() if k not in skip}
+        values.update((k, None) for k, v in module._modules.items() if v is None)
         # torch keys a module's hooks by a process-wide handle counter, so two builds of one
         # network differ there: hooks count by what they are, in their order.
         attributes = tuple(
             (k, _plain(tuple(v.values()) if k.endswith('_hooks') and isinstance(v, dict) else v))
-            for k, v in sorted(vars(module).items()) if k not in _NOT_STRUCTURE)
+            for k, v in sorted(values.items()))
         tensors = tuple((k, None if t is None else (tuple(t.shape), str(t.dtype)))
                         for k, t in list(module._parameters.items()) +
                         list(module._buffers.items()))
@@ -116,33 +145,97 @@ def structure_key(model: nn.Module, input_shape: Sequence[int]) -> Tuple:
     return tuple(parts)
 
 
-def _flops_by_module(model: nn.Module, input_shape: Sequence[int]) -> Dict[str, int]:
-    """FLOPs per module path (``''`` the whole) from one trace, or from the cache."""
-    key = structure_key(model, input_shape)
-    if key in _cache:
-        _cache.move_to_end(key)
-    else:
+def _trace(model: nn.Module, input_shape: Sequence[int],
+           submodules: Iterable[str] = ()) -> Tuple[Dict[str, int], Dict[str, Optional[Shape]]]:
+    """FLOPs per module path (``''`` the whole) from one trace, and the ``(C, H, W)`` each of
+    ``submodules`` was called on, ``None`` unless it was called once on one ``(1, C, H, W)``
+    tensor (only then does the part count as it would alone on that input)."""
+    calls: Dict[str, List[Optional[Shape]]] = {path: [] for path in submodules}
+
+    def record(path: str):
+        def pre_hook(module, args, kwargs):
+            one_image = len(args) == 1 and not kwargs and isinstance(args[0], torch.Tensor) \
+                and args[0].dim() >= 1 and args[0].shape[0] == 1
+            calls[path].append(tuple(int(s) for s in args[0].shape[1:]) if one_image else None)
+        return pre_hook
+
+    # Hooks on the submodules asked for only: reading a shape while jit traces is slow (a hook
+    # on every module of a paper supernet more than doubles its trace).
+    handles = [model.get_submodule(path).register_forward_pre_hook(record(path),
+                                                                   with_kwargs=True)
+               for path in calls]
+    try:
         with _flop_analyzer(model, input_shape) as analyzer:
-            _cache[key] = {name: int(flops) for name, flops in analyzer.by_module().items()}
-        if len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return dict(_cache[key])
+            flops = {name: int(n) for name, n in analyzer.by_module().items()}
+    finally:
+        for handle in handles:
+            handle.remove()
+    return flops, {path: shapes[0] if len(shapes) == 1 else None for path, shapes in calls.items()}
 
 
-def count_complexity(model: nn.Module, input_shape: Sequence[int]) -> dict:
-    """FLOPs and parameters of ``model`` on one input of shape ``(C, H, W)``.
+def _keep(key: Hashable, counts: Tuple[Dict[str, int], Dict[str, Optional[Shape]]]) -> None:
+    _cache[key] = counts
+    _cache.move_to_end(key)
+    if len(_cache) > _CACHE_SIZE:
+        _cache.popitem(last=False)
+
+
+def _counts(model: nn.Module, input_shape: Sequence[int], submodules: Sequence[str] = ()
+            ) -> Tuple[Dict[str, int], Dict[str, Optional[Shape]]]:
+    """:func:`_trace`'s counts of ``model``, from the cache where its structure was counted
+    with the inputs of ``submodules`` recorded."""
+    key = structure_key(model, input_shape)
+    counts = _cache.get(key)
+    if counts is None or not set(submodules) <= set(counts[1]):
+        counts = _trace(model, input_shape, set(submodules) | set(counts[1] if counts else ()))
+    _keep(key, counts)
+    return counts
+
+
+def _within(counts: Dict[str, Any], path: str) -> Dict[str, Any]:
+    """The entries of module ``path`` and below, by their path relative to it."""
+    prefix = path + '.'
+    return {name[len(prefix):] if name != path else '': value for name, value in counts.items()
+            if name == path or name.startswith(prefix)}
+
+
+def count_complexity(model: nn.Module, input_shape: Sequence[int],
+                     submodules: Sequence[str] = ()) -> dict:
+    """FLOPs and parameters of ``model`` on one input of shape ``(C, H, W)``, and of its
+    ``submodules`` (module paths, e.g. ``('backbone',)``) from the same trace; a submodule's
+    counts are kept as its own, for counting it (or a network built alike) on its input.
 
     Returns:
-        ``dict(flops=int, params=int, input_shape=[C, H, W])``.
+        ``dict(flops=int, params=int, input_shape=[C, H, W])``, with ``submodules`` also
+        ``submodules={path: dict(flops=int, params=int, input_shape=[C', H', W'])}`` (the
+        input the submodule was called on).
+
+    Raises:
+        ValueError: a submodule was not called exactly once on one ``(1, C', H', W')``
+            tensor, so that it has no count of its own.
     """
-    return dict(flops=_flops_by_module(model, input_shape)[''], params=int(parameter_count(model)['']),
+    flops, shapes = _counts(model, input_shape, submodules)
+    cost = dict(flops=flops[''], params=int(parameter_count(model)['']),
                 input_shape=[int(s) for s in input_shape])
+    if submodules:
+        cost['submodules'] = {}
+    for path in submodules:
+        part, shape = model.get_submodule(path), shapes[path]
+        if shape is None:
+            raise ValueError(f'count_complexity: {path} of {type(model).__name__} was not '
+                             'called exactly once on one image tensor; count it on its own')
+        part_counts = _within(flops, path), _within(shapes, path)
+        _keep(structure_key(part, shape), part_counts)
+        cost['submodules'][path] = dict(flops=part_counts[0][''],
+                                        params=int(parameter_count(part)['']),
+                                        input_shape=list(shape))
+    return cost
 
 
 def module_flops(model: nn.Module, input_shape: Sequence[int]) -> Dict[str, int]:
     """FLOPs of every submodule of ``model`` (by module path, ``''`` the whole) on one
     ``(C, H, W)`` input, counted as :func:`count_complexity` counts them."""
-    return _flops_by_module(model, input_shape)
+    return dict(_counts(model, input_shape)[0])
 
 
 #: mmengine's operator groups that are products of weights and activations.

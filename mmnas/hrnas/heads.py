@@ -39,6 +39,8 @@ class SearchedHeadMixin:
 
     #: What ``mmnas.SearchedHead`` builds unless its config says otherwise: the deploy form.
     searched_defaults = dict(fused=True)
+    #: Read only while the blocks are built, whose widths the FLOPs cache keys (``mmnas.cost``).
+    not_structure = ('_arch', )
 
     def _setup_search(self, config: dict, kernel_sizes: Sequence[int], expand_ratio: float,
                       arch: Optional[Mapping[str, Mapping]], norm_cfg: dict,

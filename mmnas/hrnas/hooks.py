@@ -160,11 +160,13 @@ class ProgressiveShrinkHook(ArchSpecHook):
             if g.kind == 'tokens' and isinstance(blocks[g.block].context, LightweightTransformer)
             and blocks[g.block].context.prunable_tokens]
         # The backbone's cost is what the exported spec's cost counts; the searched network's
-        # (backbone + searched heads) is what the log reports.
-        runner.message_hub.update_info('hrnas_cost',
-                                       count_complexity(scope.backbone, self.input_shape))
-        cost = count_complexity(scope, self.input_shape) if scope.parts else \
-            runner.message_hub.get_info('hrnas_cost')
+        # (backbone + searched heads) is what the log reports: one trace gives both.
+        if scope.parts:
+            cost = count_complexity(scope, self.input_shape, submodules=('backbone', ))
+            backbone_cost = cost.pop('submodules')['backbone']
+        else:
+            cost = backbone_cost = count_complexity(scope.backbone, self.input_shape)
+        runner.message_hub.update_info('hrnas_cost', backbone_cost)
         runner.message_hub.update_info('hrnas_searched_cost', cost)
         return cost
 

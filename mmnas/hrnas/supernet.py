@@ -161,6 +161,9 @@ class HRNASSuperNet(SearchableBackbone):
 
     #: What ``mmnas.SearchedBackbone`` builds unless its config says otherwise: the deploy form.
     searched_defaults = dict(fused=True)
+    #: Read only while the blocks are built, whose widths the FLOPs cache keys (``mmnas.cost``):
+    #: a supernet and the searched network it equals before any cut count alike.
+    not_structure = ('_arch', )
 
     def __init__(self,
                  in_channels: int = 3,

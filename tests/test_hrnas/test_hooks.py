@@ -2,6 +2,7 @@
 architecture (resume continues exactly, test and search rebuild it), and λ controls size."""
 import torch
 
+from mmnas.cost.complexity import _flop_analyzer
 from mmnas.structures import ArchSpec
 
 
@@ -109,3 +110,20 @@ def test_ema_is_validated_and_saved_with_its_own_bn_statistics(tmp_path, small_c
     recalibrate_bn(again, runner.train_dataloader, shrink.calib_batches)
     torch.testing.assert_close(saved['state_dict'][key], again.state_dict()[key])
     assert not torch.allclose(saved['state_dict'][key], live)
+
+
+def test_a_run_traces_its_network_twice_for_its_flops(tmp_path, small_config, run_tool,
+                                                      flop_traces):
+    """Channel prices at 224×224 and the searched network (backbone + head) at its input:
+    the logged backbone cost, the supernet's and the exported network's come from the second
+    trace, and count what a trace of each counts."""
+    assert run_tool('train', small_config, '--work-dir', tmp_path) == 0
+    assert flop_traces == [('SearchScope', (3, 224, 224)), ('SearchScope', (3, 64, 128))]
+    spec = ArchSpec.load(str(tmp_path / 'arch.json'))
+    checkpoint = torch.load(tmp_path / 'iter_2.pth', weights_only=True)
+    assert spec.cost == checkpoint['message_hub']['runtime_info']['hrnas_cost']
+    searched = spec.build()
+    supernet = searched.build_supernet()
+    for cost, network in ((spec.cost, searched), (spec.meta['supernet_cost'], supernet)):
+        with _flop_analyzer(network, (3, 64, 128)) as analyzer:
+            assert cost['flops'] == analyzer.total()
