@@ -43,6 +43,9 @@ test_evaluator = val_evaluator
 # decay 0.9, ε 1e-3.
 optim_wrapper = dict(
     type='OptimWrapper',
+    # paramwise_cfg gives every parameter a group of its own, and torch checks each new group
+    # against all earlier ones; groups with equal options are merged (same training).
+    constructor='mmnas.MergedGroupsOptimWrapperConstructor',
     optimizer=dict(type='RMSprop', lr=0.064, alpha=0.9, eps=1e-3, momentum=0.9,
                    weight_decay=1e-5),
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))

@@ -75,6 +75,9 @@ test_evaluator = val_evaluator
 
 optim_wrapper = dict(
     type='OptimWrapper',
+    # paramwise_cfg gives every parameter a group of its own, and torch checks each new group
+    # against all earlier ones; groups with equal options are merged (same training).
+    constructor='mmnas.MergedGroupsOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=1e-2, weight_decay=1e-5),
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
 param_scheduler = [dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=0, end=400, by_epoch=False)]

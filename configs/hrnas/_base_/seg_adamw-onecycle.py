@@ -3,6 +3,9 @@
 # mmeval evaluator, since mmengine forbids one key in two bases.
 optim_wrapper = dict(
     type='OptimWrapper',
+    # paramwise_cfg gives every parameter a group of its own, and torch checks each new group
+    # against all earlier ones; groups with equal options are merged (same training).
+    constructor='mmnas.MergedGroupsOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=0.04, betas=(0.95, 0.999), weight_decay=1e-5),
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
 val_cfg = dict(type='ValLoop')

@@ -1,3 +1,4 @@
 from .arch_weight_constructor import ArchWeightOptimWrapperConstructor
+from .merged_groups_constructor import MergedGroupsOptimWrapperConstructor
 
-__all__ = ['ArchWeightOptimWrapperConstructor']
+__all__ = ['ArchWeightOptimWrapperConstructor', 'MergedGroupsOptimWrapperConstructor']
