@@ -18,12 +18,14 @@ on its own. Measured on 2 cores (2026-12-02): a fixed child network (AttentiveNA
 DenseNAS R1–R3, the BigNAS and DenseNAS retrains) takes 7–9 s, a BigNAS supernet 21 s, a
 BigNAS search 50–58 s (205 s before its grid was cut to the range's ends), a DenseNAS search
 72 s, the BigNAS FPN supernet on Cityscapes 138 s, an HR-NAS paper supernet
-about two minutes under cProfile. Of an HR-NAS supernet's run, 30% is jit traces of the paper
-supernet for its FLOPs (five per config: channel prices, logged cost, supernet and searched
-cost at export), 19% checkpoint saving and weights-only loading, 11% the optimizer
-(mmengine makes one parameter group per parameter under ``paramwise_cfg``, and torch checks
-each new group against all earlier ones) and 15% the config's pretty-printing and the
-host packages' metafiles that mmengine reads for every ``mmseg::`` base::
+(``hrnas-a_cityscapes``, measured 2026-12-03 on 2 shared cores) 106 s, down from
+151–159 s: its jit traces of the paper supernet for FLOPs went from five (68 s: channel prices,
+logged cost, supernet and searched cost at export) to two (30 s: channel prices and the
+searched network, whose backbone count the other costs reuse), and its optimizer from 2352
+parameter groups to 2 (``mmnas.MergedGroupsOptimWrapperConstructor``; torch checks each new
+group against all earlier ones). Checkpoint saving and weights-only loading (19% of the run
+before these cuts, under cProfile) and the config's pretty-printing and the host packages'
+metafiles that mmengine reads for every ``mmseg::`` base (15%) remain::
 
     .venv/bin/python -m pytest -m config_sweep -n 2 --dist loadgroup tests/test_tools/test_all_configs.py
 """
