@@ -6,7 +6,7 @@ paper's choice; squeeze-and-excitation (the shared
 :class:`~mmnas.models.layers.SqueezeExcitation`: ReLU, sigmoid gate, a quarter of C) and mmcv's
 ``NonLocal2d`` are its baselines in HR-NAS supp. Table 2.
 """
-from typing import Iterator, List, Optional, Tuple
+from typing import Iterator, List, Tuple
 
 import torch
 import torch.nn.functional as F
