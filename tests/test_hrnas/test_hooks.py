@@ -29,7 +29,7 @@ SGD = dict(type='SGD', lr=0.1)
 MOMENTUM = dict(type='SGD', lr=0.1, momentum=0.9)
 
 
-def test_shrink_resume_test_and_search(tmp_path, small_config, run_tool, capsys):
+def test_shrink_then_test_and_search(tmp_path, small_config, run_tool, capsys):
     config = shrink_config(tmp_path, small_config, 'shrink', 0.05, 0.99, MOMENTUM)
     straight = tmp_path / 'straight'
     assert run_tool('train', config, '--work-dir', straight) == 0
@@ -50,18 +50,6 @@ def test_shrink_resume_test_and_search(tmp_path, small_config, run_tool, capsys)
     assert spec.backbone['arch'] == arch4
     assert spec.cost == last['message_hub']['runtime_info']['hrnas_cost']
     assert spec.cost['flops'] < supernet['flops']
-
-    # Resume from the first cut rebuilds the cut network and continues exactly.
-    resumed = tmp_path / 'resumed'
-    assert run_tool('train', config, '--work-dir', resumed, '--cfg-options',
-                    'train_cfg.max_iters=2') == 0
-    assert run_tool('train', config, '--work-dir', resumed, '--resume') == 0
-    again = torch.load(resumed / 'iter_4.pth', weights_only=True)
-    assert again['meta']['arch_spec']['backbone']['arch'] == arch4
-    assert again['state_dict'].keys() == last['state_dict'].keys()
-    for key, value in last['state_dict'].items():
-        torch.testing.assert_close(again['state_dict'][key], value, rtol=0, atol=1e-6,
-                                   msg=key)
 
     # test.py and search.py rebuild the cut network from the checkpoint.
     capsys.readouterr()
