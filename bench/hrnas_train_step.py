@@ -7,9 +7,11 @@ one searching block to 90 channels, a 1×1 classifier to 19 classes): about 10.2
 parameters. One step is forward + cross-entropy + backward on a batch of 2 at 256×512.
 
 Our :class:`~mmnas.hrnas.SearchingBlock` is the authors' released block (one inverted
-residual per kernel, summed, one BN), so the same network is timed twice, in the same run and
-interleaved round by round so that both see the same machine load (in each round a network's
-first step, which pays for the memory the previous network freed, is untimed):
+residual per kernel, summed, one BN), so the same network is timed twice. Each network runs
+in a process of its own, as a training run does, and the rounds alternate the networks so
+that all see the same machine load (each process's first steps are untimed). Timed in one
+process, one network's steps paid for another's heap: the authors' model read 8.4 s a step
+there against 6.1–6.8 s alone.
 
 - ``reference``: the released code's memory layout, NCHW (``channels_last=False``);
 - ``mmnas``: our default, NHWC (``channels_last=True``), where oneDNN's depthwise and 1×1
@@ -19,17 +21,25 @@ The reference implementation of the paper takes 8.1 s per step on this 2-core ma
 issue's figure); the target is at least 25% less (≤ 6.08 s).
 
 With ``--authors-code PATH`` (a checkout of https://github.com/dingmyu/HR-NAS) the authors'
-released model is timed as well, interleaved with ours in the same run: their
+released model is timed as well, in the same rounds as ours: their
 ``models.hrnet.HighResolutionNet`` built from their ``configs/seg_cityscapes.yml`` (the same
 supernet and head, 10.20 M parameters). Target: our step at most 0.5× theirs. Their code is
 imported from PATH, never copied; nothing else (tests included) needs it.
 
-    python bench/hrnas_train_step.py [--steps 5] [--profile] [--authors-code PATH]
+With ``--keep-freed-memory`` every network runs with glibc's large-block mappings and
+trimming off, so that a step reuses the pages the last one freed instead of faulting in
+fresh ones (the README's tip for training on the CPU).
+
+    python bench/hrnas_train_step.py [--rounds 2] [--steps 4] [--profile]
+                                     [--keep-freed-memory] [--authors-code PATH]
 """
 import argparse
 import importlib
+import json
+import os
 import os.path as osp
 import statistics
+import subprocess
 import sys
 import time
 
@@ -130,47 +140,76 @@ def train_step(net: nn.Module, x: Tensor, target: Tensor) -> float:
     return time.perf_counter() - start
 
 
+def time_network(args) -> None:
+    """Child process: build ``args.network``, run ``args.warmup`` untimed and ``args.steps``
+    timed steps, print one JSON line."""
+    torch.manual_seed(0)
+    x = torch.randn(args.batch, 3, *args.size)
+    target = torch.randint(0, NUM_CLASSES, (args.batch, *args.size))
+    net = (build_authors(args.authors_code) if args.network == 'authors' else
+           build(args.network)).train()
+    for _ in range(args.warmup):
+        train_step(net, x, target)
+    times = [train_step(net, x, target) for _ in range(args.steps)]
+    print(json.dumps(dict(network=args.network, times=times,
+                          params=sum(p.numel() for p in net.parameters()),
+                          flops=count_complexity(net, (3, *args.size))['flops'])))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--steps', type=int, default=5)
-    parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--rounds', type=int, default=2)
+    parser.add_argument('--steps', type=int, default=4, help='timed steps per round')
+    parser.add_argument('--warmup', type=int, default=2, help='untimed steps per round')
     parser.add_argument('--batch', type=int, default=2)
     parser.add_argument('--size', type=int, nargs=2, default=(256, 512))
     parser.add_argument('--profile', action='store_true',
                         help='print the operators taking the most time in one mmnas step')
+    parser.add_argument('--keep-freed-memory', action='store_true',
+                        help="run every network with glibc's large-block mappings and "
+                        'trimming off (MALLOC_MMAP_MAX_=0, MALLOC_TRIM_THRESHOLD_)')
     parser.add_argument('--authors-code', metavar='PATH',
                         help="a checkout of the authors' code (github.com/dingmyu/HR-NAS) to "
                         'time their released model in the same run')
+    parser.add_argument('--network', choices=('reference', 'mmnas', 'authors'),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
-    torch.manual_seed(0)
-    x = torch.randn(args.batch, 3, *args.size)
-    target = torch.randint(0, NUM_CLASSES, (args.batch, *args.size))
+    if args.network:
+        time_network(args)
+        return
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
-          f'batch {args.batch} at {args.size[0]}x{args.size[1]}')
+          f'batch {args.batch} at {args.size[0]}x{args.size[1]}, freed memory '
+          f'{"kept" if args.keep_freed_memory else "handed back (glibc default)"}')
 
-    nets = {layout: build(layout).train() for layout in ('reference', 'mmnas')}
-    if args.authors_code:
-        nets['authors'] = build_authors(args.authors_code).train()
-    for layout, net in nets.items():
-        params = sum(p.numel() for p in net.parameters())
-        flops = count_complexity(net, (3, *args.size))['flops']
-        print(f'{layout:9s}: {params / 1e6:.2f} M params, {flops / 1e9:.2f} GFLOPs per image')
-    times = {layout: [] for layout in nets}
-    for i in range(args.warmup + args.steps):
-        for layout, net in nets.items():
-            # The first step after another network's pays for faulting in the memory that
-            # one freed, which a training run never pays: untimed.
-            train_step(net, x, target)
-            seconds = train_step(net, x, target)
-            if i >= args.warmup:
-                times[layout].append(seconds)
-    results = {layout: statistics.median(t) for layout, t in times.items()}
-    for layout, t in times.items():
-        print(f'{layout:9s}: median step {results[layout]:.2f} s '
+    env = dict(os.environ)
+    if args.keep_freed_memory:
+        env.update(MALLOC_MMAP_MAX_='0', MALLOC_TRIM_THRESHOLD_=str(2**31 - 1))
+    networks = ['reference', 'mmnas'] + (['authors'] if args.authors_code else [])
+    times = {network: [] for network in networks}
+    for _ in range(args.rounds):
+        for network in networks:
+            cmd = [sys.executable, __file__, '--network', network, '--steps', str(args.steps),
+                   '--warmup', str(args.warmup), '--batch', str(args.batch), '--size',
+                   *map(str, args.size)]
+            if args.authors_code:
+                cmd += ['--authors-code', args.authors_code]
+            out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            if not times[network]:
+                print(f'{network:9s}: {result["params"] / 1e6:.2f} M params, '
+                      f'{result["flops"] / 1e9:.2f} GFLOPs per image', flush=True)
+            times[network] += result['times']
+    results = {network: statistics.median(t) for network, t in times.items()}
+    for network, t in times.items():
+        print(f'{network:9s}: median step {results[network]:.2f} s '
               f'(steps: {", ".join(f"{s:.2f}" for s in t)})')
     if args.profile:
+        net = build('mmnas').train()
+        x = torch.randn(args.batch, 3, *args.size)
+        target = torch.randint(0, NUM_CLASSES, (args.batch, *args.size))
+        train_step(net, x, target)
         with torch.profiler.profile() as prof:
-            train_step(nets['mmnas'], x, target)
+            train_step(net, x, target)
         print(prof.key_averages().table(sort_by='self_cpu_time_total', row_limit=15))
 
     if args.authors_code:
