@@ -229,7 +229,8 @@ def _bev_grid_options(plain: dict, options: Dict, factor: int = _BEV_FACTOR) -> 
     on the ground make it ``factor``² times smaller (PointPillars' 496x432 grid at batch two
     would hold a paper supernet's 15 GB on this machine). The grid stays a multiple of the
     original's largest power-of-two divisor (the network's stride: 16 for 496x432), the
-    point-cloud range growing by less than a pillar where it must; every copy of the range,
+    point-cloud range growing where it must (by 4 of the wider pillars for KITTI's, to
+    128x112); every copy of the range,
     the pillar size and the grid (voxelizer, pillar encoder, scatter, range filters, the
     cost hooks' input shapes) follows."""
     layer = next((value for _, value in _walk(plain, '') if isinstance(value, dict)
@@ -388,7 +389,7 @@ def test_config_through_the_tools(config, config_runner):
 
 def test_bev_grid_shrinks_consistently():
     """The shrunk pillars, range and scatter grid of the paper KITTI config agree with each
-    other and keep the network's stride; runs in the suite, the sweep does not."""
+    other and keep the network's stride (in the suite, which the sweep is not part of)."""
     cfg = Config.fromfile(osp.join(REPO, 'configs/hrnas/hrnas-a_kitti-3d-3class.py'))
     options = _bev_grid_options(cfg.to_dict(), {})
     voxel = options['model.data_preprocessor.voxel_layer.voxel_size']
