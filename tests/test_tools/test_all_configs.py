@@ -34,6 +34,7 @@ metafiles that mmengine reads for every ``mmseg::`` base (15%) remain::
 """
 import glob
 import math
+import os
 import os.path as osp
 import re
 import shutil
@@ -369,6 +370,11 @@ class ConfigRunner:
             arch = osp.join(work_dir, 'arch.json')
             assert osp.isfile(arch), f'{name}: tools/search.py wrote no arch.json'
             self.arch_specs[name] = arch
+        # Later configs read only arch.json; the checkpoints of all 84 configs (paper
+        # supernets with their EMA copies and optimizer states) filled the disk (an earlier
+        # sweep left 28 GB).
+        for path in glob.glob(osp.join(work_dir, '**', '*.pth'), recursive=True):
+            os.remove(path)
 
 
 @pytest.fixture(scope='module')
