@@ -12,7 +12,7 @@ from mmcv.cnn import build_norm_layer
 from torch import Tensor, nn
 
 from mmnas.models.layers import build_inplace_activation
-from mmnas.models.ops import ParamSlice, select_batchnorm, select_conv2d
+from mmnas.models.ops import DepthwiseConv2d, ParamSlice, select_batchnorm, select_conv2d
 from mmnas.registry import MODELS
 from mmnas.utils.config_check import ConfigError
 
@@ -63,8 +63,8 @@ class KernelBranch(nn.Module):
         self.kernel_size = kernel_size
         self.expand_conv = nn.Conv2d(in_channels, hidden_channels, 1, bias=False)
         self.expand_norm = build_norm_layer(norm_cfg, hidden_channels)[1]
-        self.dw_conv = nn.Conv2d(hidden_channels, hidden_channels, kernel_size, stride,
-                                 kernel_size // 2, groups=hidden_channels, bias=False)
+        self.dw_conv = DepthwiseConv2d(hidden_channels, kernel_size, stride, kernel_size // 2,
+                                       bias=False)
         self.dw_norm = build_norm_layer(norm_cfg, hidden_channels)[1]
         self.project_conv = nn.Conv2d(hidden_channels, out_channels, 1, bias=False)
         # In place: it only ever sees a norm's fresh output.

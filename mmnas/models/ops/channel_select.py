@@ -12,6 +12,8 @@ from typing import Optional, Tuple
 import torch
 from torch import Tensor, nn
 
+from .depthwise import DepthwiseConv2d
+
 
 def _take(t: Optional[Tensor], dim: int, idx: Optional[Tensor]) -> Optional[Tensor]:
     if t is None or idx is None:
@@ -33,7 +35,8 @@ def select_conv2d(conv: nn.Conv2d,
         kernel_size: keep the centre ``k×k`` of the kernel (BigNAS's kernel sharing).
 
     Returns:
-        nn.Conv2d with weight ``(len(out_idx), len(in_idx) / groups, k, k)``.
+        nn.Conv2d with weight ``(len(out_idx), len(in_idx) / groups, k, k)``; a
+        :class:`DepthwiseConv2d` for a depthwise one.
     """
     depthwise = conv.groups > 1
     if depthwise:
@@ -56,18 +59,14 @@ def select_conv2d(conv: nn.Conv2d,
     out_channels = weight.shape[0]
     in_channels = out_channels if depthwise else weight.shape[1]
     dilation = conv.dilation[0]
-    new = nn.Conv2d(
-        in_channels,
-        out_channels,
-        k,
-        stride=conv.stride,
-        padding=dilation * (k - 1) // 2 if kernel_size is not None else conv.padding,
-        dilation=conv.dilation,
-        groups=out_channels if depthwise else 1,
-        bias=conv.bias is not None,
-        padding_mode=conv.padding_mode,
-        device=weight.device,
-        dtype=weight.dtype)
+    common = dict(stride=conv.stride,
+                  padding=dilation * (k - 1) // 2 if kernel_size is not None else conv.padding,
+                  dilation=conv.dilation, bias=conv.bias is not None,
+                  padding_mode=conv.padding_mode, device=weight.device, dtype=weight.dtype)
+    if depthwise:
+        new = DepthwiseConv2d(out_channels, k, **common)
+    else:
+        new = nn.Conv2d(in_channels, out_channels, k, **common)
     new.weight.data.copy_(weight)
     if conv.bias is not None:
         new.bias.data.copy_(_take(conv.bias.detach(), 0, out_idx))

@@ -18,6 +18,8 @@ import torch.distributed.nn.functional as dist_nn
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .depthwise import depthwise_conv2d
+
 
 def elastic_slice(t: Tensor, shape: Sequence[int], kernel_dims: Sequence[int] = ()) -> Tensor:
     """The part of ``t`` that a layer of ``shape`` shares with it: the first ``shape[d]``
@@ -126,12 +128,12 @@ class ElasticConv2d(nn.Conv2d):
     def forward(self, x: Tensor) -> Tensor:
         c_in, k = x.shape[1], self.active_kernel_size
         if self.depthwise:
-            shape, groups = (c_in, 1, k, k), c_in
-        else:
-            shape, groups = (self.active_out_channels, c_in, k, k), 1
-        weight = elastic_slice(self.weight, shape, (2, 3))
-        bias = None if self.bias is None else self.bias[:shape[0]]
-        return F.conv2d(x, weight, bias, self.stride, k // 2, self.dilation, groups)
+            weight = elastic_slice(self.weight, (c_in, 1, k, k), (2, 3))
+            bias = None if self.bias is None else self.bias[:c_in]
+            return depthwise_conv2d(x, weight, bias, self.stride, (k // 2, k // 2))
+        weight = elastic_slice(self.weight, (self.active_out_channels, c_in, k, k), (2, 3))
+        bias = None if self.bias is None else self.bias[:self.active_out_channels]
+        return F.conv2d(x, weight, bias, self.stride, k // 2, self.dilation, 1)
 
 
 class ElasticBatchNorm2d(nn.BatchNorm2d):
@@ -178,7 +180,6 @@ class ElasticBatchNorm2d(nn.BatchNorm2d):
             x, None if self.running_mean is None else self.running_mean[:c],
             None if self.running_var is None else self.running_var[:c], self.weight[:c],
             self.bias[:c], use_batch_stats, factor, self.eps)
-
 
     def _synchronized(self, x: Tensor, c: int, factor: float) -> Tensor:
         """Normalise with the statistics of every process's batch (``x`` of ``C = c``)."""
