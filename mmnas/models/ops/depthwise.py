@@ -1,13 +1,14 @@
 """Depthwise convolutions whose weight gradient runs on oneDNN's fast kernel for every size.
 
 On an AVX2 CPU (no AVX-512), oneDNN computes the weight gradient of a depthwise convolution
-with its depthwise kernel only while the kernel is at most 3 wide; a 5×5 or 7×7 one falls
-back to its generic grouped kernel, which is 8-10× slower (250 ms against 25 ms for 1080
-channels at 64×128, batch 2): the HR-NAS supernet spends a fifth of its training step there.
-A k×k kernel's weight gradient is a sum over its columns, so it is computed here three
-columns at a time, each block a k×3 depthwise weight gradient (the fast kernel) on the input
-columns it reads. The forward pass and the input gradient are the stock convolution's;
-on other devices the whole convolution is the stock one.
+with its depthwise kernel only while the kernel is at most 3 wide; a wider one falls back to
+its generic grouped kernel. For 1080 channels at 64×128, batch 2 (the HR-NAS head), a 7×7
+weight gradient takes 250 ms that way against 25 ms for a 7×3 one, and the HR-NAS supernet
+spent about a sixth of its training step there. A k×k kernel's weight gradient is a sum over
+its columns, so it is computed here three columns at a time, each block a k×3 depthwise
+weight gradient (the fast kernel) on the input columns it reads. The forward pass and the
+input gradient are the stock convolution's; on other devices the whole convolution is the
+stock one.
 """
 from typing import Optional, Sequence, Tuple
 
@@ -26,13 +27,16 @@ def _column_blocks(kernel_width: int, padding: int) -> Sequence[int]:
     return aligned if len(aligned) == len(plain) else plain
 
 
-def _width_window(x: Tensor, start: int, width: int) -> Tensor:
+def _width_window(x: Tensor, start: int, width: int, out: Optional[Tensor] = None) -> Tensor:
     """``out[..., u] = x[..., start + u]`` for ``u`` in ``[0, width)``, zero where ``start +
-    u`` is outside ``x``: ``(N, C, H, width)`` in the memory format of ``x``."""
-    channels_last = x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
-    out = torch.empty((*x.shape[:3], width), dtype=x.dtype, device=x.device,
-                      memory_format=torch.channels_last if channels_last else
-                      torch.contiguous_format)
+    u`` is outside ``x``: ``(N, C, H, width)`` in the memory format of ``x``, written into
+    ``out`` when given (a window of the same shape, reused to spare a fresh allocation)."""
+    if out is None:
+        channels_last = (x.is_contiguous(memory_format=torch.channels_last)
+                         and not x.is_contiguous())
+        out = torch.empty((*x.shape[:3], width), dtype=x.dtype, device=x.device,
+                          memory_format=torch.channels_last if channels_last else
+                          torch.contiguous_format)
     lo, hi = min(max(0, -start), width), max(min(width, x.shape[3] - start), 0)
     out[..., :lo] = 0
     out[..., max(lo, hi):] = 0
@@ -58,6 +62,7 @@ def depthwise_weight_grad(grad_out: Tensor, x: Tensor, weight_shape: Sequence[in
     c_out, _, k_h, k_w = weight_shape
     grad = grad_out.new_zeros(weight_shape)
     block_weight = grad_out.new_zeros((c_out, 1, k_h, 3))
+    window = None
     # The input columns one k×3 block reads, from its first one (padded input) on.
     width = stride[1] * (grad_out.shape[3] - 1) + 3
     for j0 in _column_blocks(k_w, padding[1]):
@@ -65,7 +70,8 @@ def depthwise_weight_grad(grad_out: Tensor, x: Tensor, weight_shape: Sequence[in
         if start == -1 and width == x.shape[3] + 2:
             block_x, block_padding = x, (padding[0], 1)  # the input padded by 1: no copy
         else:
-            block_x, block_padding = _width_window(x, start, width), (padding[0], 0)
+            window = _width_window(x, start, width, window)
+            block_x, block_padding = window, (padding[0], 0)
         block = torch.ops.aten.convolution_backward(
             grad_out, block_x, block_weight, None, stride, block_padding, (1, 1), False,
             (0, 0), x.shape[1], (False, True, False))[1]
