@@ -25,8 +25,7 @@ from mmcv.cnn import build_norm_layer
 from torch import Tensor, nn
 
 from mmnas.models.layers import build_inplace_activation
-from mmnas.models.ops import (DepthwiseConv2d, FoldedWeights, depthwise_conv2d,
-                              fold_batchnorm, folds_batchnorm)
+from mmnas.models.ops import FoldedWeights, fold_batchnorm, folds_batchnorm
 from mmnas.utils.config_check import ConfigError
 from .context import LightweightTransformer
 from .searching_block import FUSED_LAYERS, build_shortcut
@@ -73,7 +72,7 @@ class FusedSearchingBlock(nn.Module):
             self.expand_conv = nn.Conv2d(in_channels, total, 1, bias=False)
             self.expand_norm = build_norm_layer(norm_cfg, total)[1]
             self.dw_convs = nn.ModuleList(
-                DepthwiseConv2d(h, k, stride, k // 2, bias=False) for k, h in kept)
+                nn.Conv2d(h, h, k, stride, k // 2, groups=h, bias=False) for k, h in kept)
             self.dw_norm = build_norm_layer(norm_cfg, total)[1]
             self.project_conv = nn.Conv2d(total, out_channels, 1, bias=False)
             self.out_norm = build_norm_layer(norm_cfg, out_channels)[1]
@@ -119,7 +118,7 @@ class FusedSearchingBlock(nn.Module):
         slice of ``(N, H, H_in, W_in)``."""
         parts = z.split(self._hidden, 1) if len(self._hidden) > 1 else (z, )
         outs = [
-            depthwise_conv2d(part, weight, bias, conv.stride, conv.padding)
+            F.conv2d(part, weight, bias, conv.stride, conv.padding, 1, conv.groups)
             for conv, part, weight, bias in zip(self.dw_convs, parts, weights, biases)
         ]
         return outs[0] if len(outs) == 1 else torch.cat(outs, 1)
