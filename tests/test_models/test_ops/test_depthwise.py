@@ -7,7 +7,14 @@ from torch import nn
 
 from mmnas.cost import count_complexity
 from mmnas.models.ops import DepthwiseConv2d, depthwise_conv2d
+from mmnas.models.ops import depthwise
 from mmnas.models.ops.depthwise import _column_blocks
+
+
+@pytest.fixture
+def blocked_at_any_size(monkeypatch):
+    """The blocked weight gradient for the tests' small maps too."""
+    monkeypatch.setattr(depthwise, 'MIN_BLOCKED_NUMEL', 0)
 
 
 @pytest.mark.parametrize('kernel_width', [3, 5, 7, 9, 11])
@@ -32,7 +39,7 @@ def test_column_blocks_cover_the_kernel_with_the_fewest_blocks(kernel_width):
     (9, 1, (12, 3), 1, True),
 ])
 def test_gradients_equal_the_stock_convolution(kernel, stride, size, multiplier, bias,
-                                               channels_last):
+                                               channels_last, blocked_at_any_size):
     torch.manual_seed(0)
     channels = 6
     x = torch.randn(2, channels, *size)
@@ -55,7 +62,7 @@ def test_gradients_equal_the_stock_convolution(kernel, stride, size, multiplier,
         torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
 
 
-def test_blocked_weight_gradient_passes_gradcheck():
+def test_blocked_weight_gradient_passes_gradcheck(blocked_at_any_size):
     x = torch.randn(1, 3, 6, 7, dtype=torch.float64, requires_grad=True)
     weight = torch.randn(3, 1, 5, 5, dtype=torch.float64, requires_grad=True)
     bias = torch.randn(3, dtype=torch.float64, requires_grad=True)
@@ -63,7 +70,7 @@ def test_blocked_weight_gradient_passes_gradcheck():
         lambda x, w, b: depthwise_conv2d(x, w, b, (2, 2), (2, 2)), (x, weight, bias))
 
 
-def test_stock_convolution_where_the_fast_kernel_already_runs():
+def test_stock_convolution_where_the_fast_kernel_already_runs(blocked_at_any_size):
     x = torch.randn(1, 4, 6, 6)
     narrow = torch.randn(4, 1, 3, 3, requires_grad=True)
     assert type(depthwise_conv2d(x, narrow, None, (1, 1), (1, 1)).grad_fn).__name__ == \
@@ -75,7 +82,19 @@ def test_stock_convolution_where_the_fast_kernel_already_runs():
         'ConvolutionBackward0'  # not "same" padding: the blocks would not line up
 
 
-def test_module_is_a_conv2d_with_the_same_parameters_and_costs():
+def test_small_maps_keep_the_stock_gradient():
+    weight = torch.randn(4, 1, 7, 7, requires_grad=True)
+    small = torch.randn(1, 4, 8, 8)
+    assert small.numel() < depthwise.MIN_BLOCKED_NUMEL
+    assert type(depthwise_conv2d(small, weight, None, (1, 1), (3, 3)).grad_fn).__name__ == \
+        'ConvolutionBackward0'
+    large = torch.randn(1, 4, 256, 256)
+    assert large.numel() >= depthwise.MIN_BLOCKED_NUMEL
+    assert 'DepthwiseConv2d' in type(
+        depthwise_conv2d(large, weight, None, (1, 1), (3, 3)).grad_fn).__name__
+
+
+def test_module_is_a_conv2d_with_the_same_parameters_and_costs(blocked_at_any_size):
     torch.manual_seed(0)
     module = DepthwiseConv2d(8, 7, stride=2, padding=3, bias=False)
     stock = nn.Conv2d(8, 8, 7, 2, 3, groups=8, bias=False)
