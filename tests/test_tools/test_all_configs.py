@@ -16,8 +16,9 @@ covered without touching this file.
 The sweep takes longer than the test suite's budget, so it is marked ``config_sweep`` and runs
 on its own, after the suite in CI (``.ci/run``). All 84 configs passed in 32 minutes on 2
 cores (2026-12-03, 59 minutes of worker time; the longest, the BigNAS FPN supernet on
-Cityscapes, 244 s, and each HR-NAS retrain with its search 113–119 s), and in 47 minutes in a
-later clean-clone CI run the same day (suite 17½ minutes before it, set-up 7). Measured on 2 cores
+Cityscapes, 244 s, and each HR-NAS retrain with its search 113–119 s), and in 36 minutes in a
+later clean-clone CI run the same day (47 before the depthwise blocked gradient was kept off
+small maps). Measured on 2 cores
 (2026-12-02): a fixed child network (AttentiveNAS A0–A6,
 DenseNAS R1–R3, the BigNAS and DenseNAS retrains) takes 7–9 s, a BigNAS supernet 21 s, a
 BigNAS search 50–58 s (205 s before its grid was cut to the range's ends), a DenseNAS search
